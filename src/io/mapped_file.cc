@@ -1,0 +1,91 @@
+#include "io/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "io/error.h"
+
+namespace ckpt {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+// madvise needs page-aligned ranges; shrink to whole pages inside [offset, offset+length).
+bool inner_pages(uint64_t offset, uint64_t length, uint64_t* begin, uint64_t* end) {
+  *begin = (offset + kPage - 1) / kPage * kPage;
+  *end = (offset + length) / kPage * kPage;
+  return *begin < *end;
+}
+
+}  // namespace
+
+MappedFile::MappedFile(std::string path, const uint8_t* data, uint64_t size)
+    : path_(std::move(path)), data_(data), size_(size) {}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_errno(path, "cannot open", errno);
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw_errno(path, "cannot stat", err);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw_io(path, "is a directory, expected a file");
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  const uint8_t* data = nullptr;
+  if (size > 0) {
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      int err = errno;
+      ::close(fd);
+      throw_errno(path, "cannot map", err);
+    }
+    madvise(p, size, MADV_SEQUENTIAL);
+    data = static_cast<const uint8_t*>(p);
+  }
+  ::close(fd);  // the mapping keeps the file alive
+  return std::shared_ptr<const MappedFile>(new MappedFile(path, data, size));
+}
+
+bool MappedFile::contains(uint64_t offset, uint64_t length) const {
+  return offset <= size_ && length <= size_ - offset;
+}
+
+std::span<const uint8_t> MappedFile::bytes(uint64_t offset, uint64_t length,
+                                           const char* what) const {
+  if (!contains(offset, length)) {
+    throw_bad_input(path_, std::string(what) + " at offset " + std::to_string(offset) + " (" +
+                               std::to_string(length) +
+                               " bytes) lies beyond the end of the file (" +
+                               std::to_string(size_) + " bytes)");
+  }
+  return {data_ + offset, static_cast<size_t>(length)};
+}
+
+void MappedFile::will_need(uint64_t offset, uint64_t length) const {
+  uint64_t b = offset / kPage * kPage;
+  uint64_t e = std::min(size_, offset + length);
+  if (data_ != nullptr && b < e) madvise(const_cast<uint8_t*>(data_ + b), e - b, MADV_WILLNEED);
+}
+
+void MappedFile::release(uint64_t offset, uint64_t length) const {
+  uint64_t b = 0;
+  uint64_t e = 0;
+  if (data_ != nullptr && contains(offset, length) && inner_pages(offset, length, &b, &e)) {
+    madvise(const_cast<uint8_t*>(data_ + b), e - b, MADV_DONTNEED);
+  }
+}
+
+}  // namespace ckpt

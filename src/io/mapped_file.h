@@ -1,0 +1,45 @@
+// A read-only memory mapping of a whole input file. Tensor views point straight into it, so
+// reading a checkpoint never copies tensor data; consumed ranges can be handed back to the
+// kernel so the resident set stays small however large the file is.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace ckpt {
+
+class MappedFile {
+ public:
+  // Throws Error(kIo) naming `path` when it cannot be opened or mapped.
+  static std::shared_ptr<const MappedFile> open(const std::string& path);
+
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint64_t size() const { return size_; }
+  const uint8_t* data() const { return data_; }
+
+  // Bounds-checked access: throws Error(kBadInput) "<path>: <what> at offset O (N bytes) lies
+  // beyond the end of the file (S bytes)" when [offset, offset+length) is not inside the file.
+  std::span<const uint8_t> bytes(uint64_t offset, uint64_t length, const char* what) const;
+  bool contains(uint64_t offset, uint64_t length) const;
+
+  // Hints for streaming: read ahead a range, or drop the pages of a range already consumed.
+  void will_need(uint64_t offset, uint64_t length) const;
+  void release(uint64_t offset, uint64_t length) const;
+
+ private:
+  MappedFile(std::string path, const uint8_t* data, uint64_t size);
+
+  std::string path_;
+  const uint8_t* data_;
+  uint64_t size_;
+};
+
+using MappedFilePtr = std::shared_ptr<const MappedFile>;
+
+}  // namespace ckpt

@@ -1,0 +1,88 @@
+#include "io/output_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+
+#include "io/error.h"
+
+namespace ckpt {
+namespace {
+
+std::string temp_name_for(const std::string& final_path) {
+  std::filesystem::path p(final_path);
+  std::string name = "." + p.filename().string() + ".ckptconv-tmp-" + std::to_string(getpid());
+  return (p.parent_path() / name).string();
+}
+
+}  // namespace
+
+OutputFile::OutputFile(std::string final_path)
+    : final_path_(std::move(final_path)), temp_path_(temp_name_for(final_path_)) {
+  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw_errno(final_path_, "cannot create", errno);
+}
+
+OutputFile::~OutputFile() { discard(); }
+
+void OutputFile::discard() noexcept {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (!committed_ && !temp_path_.empty()) {
+    ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+  }
+}
+
+void OutputFile::write(std::span<const uint8_t> bytes) {
+  write_at(size_, bytes);
+}
+
+void OutputFile::write(const std::string& text) {
+  write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+}
+
+void OutputFile::write_at(uint64_t offset, std::span<const uint8_t> bytes) {
+  if (fd_ < 0) throw_io(final_path_, "write after commit");
+  const uint8_t* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno(final_path_, "cannot write", errno);
+    }
+    if (n == 0) throw_errno(final_path_, "cannot write", ENOSPC);
+    p += n;
+    left -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  if (offset > size_) size_ = offset;
+}
+
+void OutputFile::commit() {
+  if (fd_ < 0) throw_io(final_path_, "commit of a discarded file");
+  if (::fdatasync(fd_) != 0 && errno != EINVAL) throw_errno(final_path_, "cannot sync", errno);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    throw_errno(final_path_, "cannot close", errno);
+  }
+  fd_ = -1;
+  if (std::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
+    throw_errno(final_path_, "cannot rename into place", errno);
+  }
+  committed_ = true;
+}
+
+void write_file_atomically(const std::string& path, const std::string& contents) {
+  OutputFile f(path);
+  f.write(contents);
+  f.commit();
+}
+
+}  // namespace ckpt
