@@ -1,0 +1,16 @@
+// PyTorch checkpoints (`torch.save`): the zip format (>= 1.6) and the legacy format (five
+// pickles back to back, pre-1.6). The format is told by the file's first bytes, not its name.
+#pragma once
+
+#include <string>
+
+#include "formats/checkpoint.h"
+
+namespace ckpt {
+
+// Tensors in the pickle's order. Only allow-listed globals are resolved (DESIGN.md §5); any
+// other global, an unknown opcode, a bad offset or a truncated file throws Error(kBadInput)
+// naming `path` and the problem. Non-tensor entries are skipped.
+Checkpoint read_pytorch_file(const std::string& path);
+
+}  // namespace ckpt

@@ -1,0 +1,20 @@
+// CRC-32C (Castagnoli), as TensorFlow and LevelDB use it: SSE4.2 instruction when the CPU has
+// it, a table otherwise. Incremental: crc32c_extend(crc32c_extend(0, a), b) == crc32c(a + b).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ckpt {
+
+uint32_t crc32c_extend(uint32_t crc, const uint8_t* data, size_t n);
+inline uint32_t crc32c(const uint8_t* data, size_t n) { return crc32c_extend(0, data, n); }
+
+// TF/LevelDB store crcs "masked" so that a crc of data containing crcs stays well-behaved.
+inline uint32_t crc32c_mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + 0xa282ead8u; }
+inline uint32_t crc32c_unmask(uint32_t masked) {
+  uint32_t rot = masked - 0xa282ead8u;
+  return (rot >> 17) | (rot << 15);
+}
+
+}  // namespace ckpt
