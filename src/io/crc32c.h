@@ -17,4 +17,10 @@ inline uint32_t crc32c_unmask(uint32_t masked) {
   return (rot >> 17) | (rot << 15);
 }
 
+// Both implementations, exposed so tests can compare them and benchmarks can time them.
+// crc32c_extend() picks the hardware one when crc32c_hardware_available().
+bool crc32c_hardware_available();
+uint32_t crc32c_extend_hardware(uint32_t crc, const uint8_t* data, size_t n);  // needs SSE4.2
+uint32_t crc32c_extend_table(uint32_t crc, const uint8_t* data, size_t n);
+
 }  // namespace ckpt
