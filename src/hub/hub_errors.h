@@ -1,0 +1,25 @@
+// Turning a hub's HTTP answer into the one-line error a user can act on.
+#pragma once
+
+#include <string>
+
+#include "hub/http_client.h"
+#include "hub/hub_options.h"
+
+namespace ckpt::hub {
+
+// What a request was for, so a 404 can say which thing is missing.
+struct RequestSubject {
+  std::string file;  // "" for the repository API
+};
+
+// Throws for 401/403 (token needed or refused), 404 (repository, revision or file not found,
+// from X-Error-Code when the hub sends it), and any other non-2xx status. Repository and
+// revision not found are the user's input (kBadInput); the rest is kIo.
+[[noreturn]] void throw_http_status(const std::string& url, const HttpResponse& r,
+                                    const HubOptions& options, const RequestSubject& subject);
+
+// After the last attempt failed: "<url>: <what> (gave up after N attempts)".
+[[noreturn]] void throw_gave_up(const std::string& url, const HttpResponse& r, int attempts);
+
+}  // namespace ckpt::hub
