@@ -1,0 +1,213 @@
+// TF tensor bundle writer. Tensor bytes stream through one bounded buffer into the data file
+// (large appends bypass it), the crc32c is extended chunk by chunk, and only the small
+// serialized BundleEntryProtos are kept until finish() builds the sorted index table.
+//
+// DT_STRING tensors are accepted in TF's on-disk string encoding (see tf_string_tensor.h):
+// their bytes are kept whole (they are small: object graphs, vocab lists), validated, and
+// given the crc TF computes for strings, so a TF2 bundle can be rewritten byte for byte.
+#include <leveldb/options.h>
+#include <leveldb/table_builder.h>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "formats/tf_bundle_writer.h"
+#include "formats/tf_dtype.h"
+#include "formats/tf_leveldb_files.h"
+#include "formats/tf_string_tensor.h"
+#include "io/crc32c.h"
+#include "io/error.h"
+#include "io/output_file.h"
+#include "tensor_bundle.pb.h"  // generated into the build tree
+
+namespace ckpt {
+namespace {
+
+constexpr size_t kBufferBytes = size_t{8} << 20;
+constexpr size_t kIndexBlockSize = 262144;  // TF's table block size; part of byte identity
+
+class TfBundleWriter final : public TensorWriter {
+ public:
+  explicit TfBundleWriter(const std::string& prefix)
+      : index_path_(prefix + ".index"), data_(prefix + ".data-00000-of-00001") {
+    buffer_.reserve(kBufferBytes);
+  }
+
+  void begin_tensor(const TensorSpec& spec) override {
+    if (finished_) fail_index("tensor '" + spec.name + "' begun after finish()");
+    if (open_) {
+      fail_index("tensor '" + spec.name + "' begun while tensor '" + cur_.name +
+                 "' is still open");
+    }
+    if (spec.name.empty()) {
+      fail_index("a tensor name must not be empty (the empty key holds the bundle header)");
+    }
+    if (entries_.count(spec.name) != 0) fail_index("duplicate tensor name '" + spec.name + "'");
+    if (shape_numel(spec.shape) < 0) {
+      fail_index("tensor '" + spec.name + "' has an invalid shape " + shape_to_string(spec.shape));
+    }
+    cur_ = spec;
+    open_ = true;
+    received_ = 0;
+    crc_ = 0;
+    begin_offset_ = data_offset_;
+    string_bytes_.clear();
+  }
+
+  void append(std::span<const uint8_t> bytes) override {
+    require_open("append()");
+    if (cur_.dtype == DType::kString) {
+      string_bytes_.insert(string_bytes_.end(), bytes.begin(), bytes.end());
+      return;
+    }
+    const uint64_t expected = cur_.byte_size();
+    if (bytes.size() > expected - received_) {
+      fail_data("tensor '" + cur_.name + "' received more bytes (" +
+                std::to_string(received_ + bytes.size()) + ") than its shape " +
+                shape_to_string(cur_.shape) + " of " + std::string(dtype_name(cur_.dtype)) +
+                " holds (" + std::to_string(expected) + ")");
+    }
+    crc_ = crc32c_extend(crc_, bytes.data(), bytes.size());
+    received_ += bytes.size();
+    put(bytes);
+  }
+
+  void end_tensor() override {
+    require_open("end_tensor()");
+    if (cur_.dtype == DType::kString) {
+      const TfStringTensor s = decode_tf_string_tensor(string_bytes_, shape_numel(cur_.shape),
+                                                       data_.final_path(), cur_.name);
+      if (s.encoded_size != string_bytes_.size()) {
+        fail_data("string tensor '" + cur_.name + "': " +
+                  std::to_string(string_bytes_.size() - s.encoded_size) +
+                  " bytes after the last element");
+      }
+      crc_ = s.crc32c;
+      received_ = string_bytes_.size();
+      put(string_bytes_);
+    } else if (received_ != cur_.byte_size()) {
+      fail_data("tensor '" + cur_.name + "' received only " + std::to_string(received_) +
+                " bytes but its shape " + shape_to_string(cur_.shape) + " of " +
+                std::string(dtype_name(cur_.dtype)) + " holds " +
+                std::to_string(cur_.byte_size()));
+    }
+    tfproto::BundleEntryProto entry;
+    entry.set_dtype(static_cast<tfproto::DataType>(tf_dtype_of(cur_.dtype)));
+    tfproto::TensorShapeProto* shape = entry.mutable_shape();  // present even for scalars
+    for (int64_t d : cur_.shape) shape->add_dim()->set_size(d);
+    entry.set_offset(static_cast<int64_t>(begin_offset_));
+    entry.set_size(static_cast<int64_t>(received_));
+    entry.set_crc32c(crc32c_mask(crc_));
+    entries_.emplace(cur_.name, entry.SerializeAsString());
+    data_offset_ += received_;
+    open_ = false;
+  }
+
+  void finish() override {
+    if (open_) fail_index("finish() while tensor '" + cur_.name + "' is still open");
+    if (finished_) fail_index("finish() called twice");
+    flush();
+    index_ = std::make_unique<OutputFile>(index_path_);
+    leveldb::Options options;
+    options.block_size = kIndexBlockSize;
+    options.compression = leveldb::kNoCompression;
+    options.filter_policy = nullptr;
+    LevelDbOutputFile file(*index_);
+    leveldb::TableBuilder builder(options, &file);
+    builder.Add("", header_bytes());
+    for (const auto& [name, entry] : entries_) builder.Add(name, entry);  // std::map: bytewise
+    const leveldb::Status status = builder.Finish();
+    file.rethrow_if_failed();
+    if (!status.ok()) throw_io(index_path_, "cannot build the index table: " + status.ToString());
+    finished_ = true;
+  }
+
+  void commit() override {
+    if (!finished_) fail_index("commit() before finish()");
+    data_.commit();  // the index last: it is what makes the bundle visible to TF
+    index_->commit();
+  }
+
+ private:
+  [[noreturn]] void fail_index(const std::string& what) const { throw_bad_input(index_path_, what); }
+  [[noreturn]] void fail_data(const std::string& what) const {
+    throw_bad_input(data_.final_path(), what);
+  }
+  void require_open(const char* call) const {
+    if (!open_) fail_index(std::string(call) + " without begin_tensor()");
+  }
+
+  static std::string header_bytes() {
+    tfproto::BundleHeaderProto header;
+    header.set_num_shards(1);
+    header.set_endianness(tfproto::BundleHeaderProto::LITTLE);
+    header.mutable_version()->set_producer(1);
+    return header.SerializeAsString();
+  }
+
+  void put(std::span<const uint8_t> bytes) {
+    if (buffer_.size() + bytes.size() > kBufferBytes) {
+      flush();
+      if (bytes.size() >= kBufferBytes) {  // big chunk: one write, no copy
+        data_.write(bytes);
+        return;
+      }
+    }
+    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  }
+
+  void flush() {
+    if (buffer_.empty()) return;
+    data_.write(buffer_);
+    buffer_.clear();
+  }
+
+  std::string index_path_;
+  OutputFile data_;
+  std::unique_ptr<OutputFile> index_;
+  std::vector<uint8_t> buffer_;
+  std::map<std::string, std::string> entries_;  // name -> serialized BundleEntryProto
+
+  TensorSpec cur_;
+  bool open_ = false;
+  bool finished_ = false;
+  uint64_t received_ = 0;
+  uint32_t crc_ = 0;
+  uint64_t begin_offset_ = 0;
+  uint64_t data_offset_ = 0;
+  std::vector<uint8_t> string_bytes_;
+};
+
+// Text-format string literal as protobuf's text printer writes it.
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c >= 0x7f) {
+      const char oct[] = {'\\', static_cast<char>('0' + (c >> 6)),
+                          static_cast<char>('0' + ((c >> 3) & 7)), static_cast<char>('0' + (c & 7))};
+      out.append(oct, 4);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::unique_ptr<TensorWriter> make_tf_bundle_writer(const std::string& prefix) {
+  return std::make_unique<TfBundleWriter>(prefix);
+}
+
+std::string tf_checkpoint_state_text(const std::string& prefix_name) {
+  return "model_checkpoint_path: " + quote(prefix_name) + "\n" +
+         "all_model_checkpoint_paths: " + quote(prefix_name) + "\n";
+}
+
+}  // namespace ckpt
