@@ -1,0 +1,280 @@
+#include "formats/safetensors_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "formats/safetensors_dtype.h"
+#include "io/error.h"
+#include "io/mapped_file.h"
+
+namespace ckpt {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+
+// Offset of the first byte that breaks UTF-8 (overlong forms, surrogates and code points past
+// U+10FFFF included), or npos when `s` is valid.
+size_t first_invalid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<uint8_t>(s[i]);
+    size_t len = 0;
+    uint32_t cp = 0;
+    uint32_t min = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+      return i;
+    }
+    if (s.size() - i < len) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<uint8_t>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+std::string hex_byte(uint8_t b) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return std::string("0x") + kHex[b >> 4] + kHex[b & 15];
+}
+
+// Parses the header, refusing duplicate keys at any depth (nlohmann would keep one silently
+// and a reader that trusted it could be shown different tensors than another reader).
+json parse_header(const std::string& path, std::string_view text) {
+  const size_t bad = first_invalid_utf8(text);
+  if (bad != std::string_view::npos) {
+    throw_bad_input(path, "safetensors header is not valid UTF-8 (byte " +
+                              hex_byte(static_cast<uint8_t>(text[bad])) + " at header offset " +
+                              std::to_string(bad) + ")");
+  }
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  bool has_duplicate = false;
+  auto callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!open_objects.empty()) open_objects.pop_back();
+    } else if (event == json::parse_event_t::key && !open_objects.empty()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!open_objects.back().insert(key).second && !has_duplicate) {
+        has_duplicate = true;
+        duplicate = key;
+      }
+    }
+    return true;
+  };
+  json header;
+  try {
+    header = json::parse(text.begin(), text.end(), callback);
+  } catch (const json::parse_error& e) {
+    throw_bad_input(path, "safetensors header is not valid JSON (parse error at header byte " +
+                              std::to_string(e.byte) + ")");
+  }
+  if (has_duplicate)
+    throw_bad_input(path, "safetensors header has duplicate key '" + duplicate + "'");
+  if (!header.is_object()) throw_bad_input(path, "safetensors header is not a JSON object");
+  return header;
+}
+
+struct Entry {
+  std::string name;
+  DType dtype;
+  Shape shape;
+  uint64_t begin;
+  uint64_t end;
+};
+
+std::string range_text(uint64_t b, uint64_t e) {
+  return "[" + std::to_string(b) + ", " + std::to_string(e) + "]";
+}
+
+bool is_count(const json& v) {
+  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
+}
+
+Entry parse_entry(const std::string& path, const std::string& name, const json& v,
+                  uint64_t buffer_size) {
+  const std::string where = "tensor '" + name + "'";
+  if (!v.is_object()) throw_bad_input(path, where + ": header entry is not a JSON object");
+  auto field = [&](const char* key) -> const json& {
+    auto it = v.find(key);
+    if (it == v.end()) throw_bad_input(path, where + ": header entry has no \"" + key + "\"");
+    return *it;
+  };
+  Entry e{name, DType::kF32, {}, 0, 0};
+
+  const json& dtype = field("dtype");
+  if (!dtype.is_string()) throw_bad_input(path, where + ": \"dtype\" is not a string");
+  const auto& dtype_text = dtype.get_ref<const std::string&>();
+  auto dt = safetensors_dtype_from_name(dtype_text);
+  if (!dt) {
+    throw_bad_input(path, where + " has unsupported dtype '" + dtype_text +
+                              "' (supported: " + std::string(kSafetensorsSupportedDtypes) + ")");
+  }
+  e.dtype = *dt;
+
+  const json& shape = field("shape");
+  if (!shape.is_array()) throw_bad_input(path, where + ": \"shape\" is not an array");
+  for (const json& d : shape) {
+    if (!is_count(d) || d.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+      throw_bad_input(path,
+                      where + ": \"shape\" holds " + d.dump() + ", not a non-negative integer");
+    }
+    e.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
+  }
+
+  const json& offsets = field("data_offsets");
+  if (!offsets.is_array() || offsets.size() != 2 || !is_count(offsets[0]) ||
+      !is_count(offsets[1])) {
+    throw_bad_input(path, where + ": \"data_offsets\" is " + offsets.dump() +
+                              ", not two non-negative integers");
+  }
+  e.begin = offsets[0].get<uint64_t>();
+  e.end = offsets[1].get<uint64_t>();
+  const std::string offsets_text = "data_offsets " + range_text(e.begin, e.end);
+  if (e.begin > e.end)
+    throw_bad_input(path, where + " has " + offsets_text + " with begin after end");
+  if (e.end > buffer_size) {
+    throw_bad_input(path, where + " has " + offsets_text + " beyond the end of the data buffer (" +
+                              std::to_string(buffer_size) + " bytes)");
+  }
+  const int64_t numel = shape_numel(e.shape);
+  const uint64_t item = dtype_size(e.dtype);
+  if (numel < 0 || static_cast<uint64_t>(numel) > std::numeric_limits<uint64_t>::max() / item) {
+    throw_bad_input(path, where + " has shape " + shape_to_string(e.shape) +
+                              " whose byte size overflows 64 bits");
+  }
+  const uint64_t want = static_cast<uint64_t>(numel) * item;
+  if (want != e.end - e.begin) {
+    throw_bad_input(path, where + " has shape " + shape_to_string(e.shape) + " of " + dtype_text +
+                              " (" + std::to_string(want) + " bytes) but " + offsets_text +
+                              " span " + std::to_string(e.end - e.begin) + " bytes");
+  }
+  return e;
+}
+
+void check_metadata(const std::string& path, const json& metadata) {
+  if (!metadata.is_object()) {
+    throw_bad_input(path, "safetensors __metadata__ is not a JSON object of strings");
+  }
+  for (const auto& [key, value] : metadata.items()) {
+    if (!value.is_string()) {
+      throw_bad_input(path, "safetensors __metadata__ value of '" + key + "' is " +
+                                std::string(value.type_name()) + ", not a string");
+    }
+  }
+}
+
+// Entries sorted by begin must cover [0, buffer_size) exactly: each starts where the previous
+// ended. Anything else is a gap (bytes nobody owns) or an overlap (bytes two tensors share).
+void check_tiling(const std::string& path, const std::vector<Entry>& entries,
+                  uint64_t buffer_size) {
+  uint64_t at = 0;
+  const Entry* prev = nullptr;
+  for (const Entry& e : entries) {
+    if (e.begin > at) {
+      if (prev == nullptr) {
+        throw_bad_input(path, "gap in the data buffer: bytes [0, " + std::to_string(e.begin) +
+                                  ") before tensor '" + e.name + "' belong to no tensor");
+      }
+      throw_bad_input(path, "gap in the data buffer: bytes [" + std::to_string(at) + ", " +
+                                std::to_string(e.begin) + ") between tensor '" + prev->name +
+                                "' and tensor '" + e.name + "' belong to no tensor");
+    }
+    if (e.begin < at) {
+      throw_bad_input(path, "tensors '" + prev->name + "' " + range_text(prev->begin, prev->end) +
+                                " and '" + e.name + "' " + range_text(e.begin, e.end) +
+                                " overlap in the data buffer");
+    }
+    // A zero-byte tensor does not move `at`; the neighbour named in errors is the last tensor
+    // that did.
+    if (e.end > e.begin || prev == nullptr) prev = &e;
+    at = e.end;
+  }
+  if (at < buffer_size) {
+    if (prev == nullptr) {
+      throw_bad_input(
+          path, "the data buffer holds " + std::to_string(buffer_size) + " bytes but no tensor");
+    }
+    throw_bad_input(path, "gap in the data buffer: bytes [" + std::to_string(at) + ", " +
+                              std::to_string(buffer_size) + ") after tensor '" + prev->name +
+                              "' belong to no tensor");
+  }
+}
+
+}  // namespace
+
+Checkpoint read_safetensors_file(const std::string& path) {
+  MappedFilePtr file = MappedFile::open(path);
+  if (file->size() < 8) {
+    throw_bad_input(path, "file is " + std::to_string(file->size()) +
+                              " bytes, too short for a safetensors header length (8 bytes)");
+  }
+  uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | file->data()[i];
+  if (header_len > kMaxHeaderBytes) {
+    throw_bad_input(path, "safetensors header length " + std::to_string(header_len) +
+                              " exceeds the " + std::to_string(kMaxHeaderBytes) + " byte limit");
+  }
+  if (8 + header_len > file->size()) {
+    throw_bad_input(path, "safetensors header length " + std::to_string(header_len) +
+                              " runs past the end of the file (" + std::to_string(file->size()) +
+                              " bytes)");
+  }
+  const std::string_view text(reinterpret_cast<const char*>(file->data()) + 8, header_len);
+  const json header = parse_header(path, text);
+
+  const uint64_t data_start = 8 + header_len;
+  const uint64_t buffer_size = file->size() - data_start;
+  std::vector<Entry> entries;
+  for (const auto& [key, value] : header.items()) {
+    if (key == "__metadata__") {
+      check_metadata(path, value);
+      continue;
+    }
+    entries.push_back(parse_entry(path, key, value, buffer_size));
+  }
+  // nlohmann's object is a std::map (sorted keys); stable order for equal offsets is by name.
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+  });
+  check_tiling(path, entries, buffer_size);
+
+  Checkpoint ckpt;
+  ckpt.format = "safetensors";
+  ckpt.files.push_back(path);
+  ckpt.tensors.reserve(entries.size());
+  for (Entry& e : entries) {
+    TensorView v;
+    v.name = std::move(e.name);
+    v.dtype = e.dtype;
+    v.strides = contiguous_strides(e.shape);
+    v.shape = std::move(e.shape);
+    v.file = file;
+    v.offset = data_start + e.begin;
+    ckpt.tensors.push_back(std::move(v));
+  }
+  return ckpt;
+}
+
+}  // namespace ckpt
