@@ -1,31 +1,26 @@
 // TF tensor bundle writer. Tensor bytes stream through one bounded buffer into the data file
 // (large appends bypass it), the crc32c is extended chunk by chunk, and only the small
-// serialized BundleEntryProtos are kept until finish() builds the sorted index table.
+// index entries are kept until finish() builds the sorted index table.
 //
 // DT_STRING tensors are accepted in TF's on-disk string encoding (see tf_string_tensor.h):
 // their bytes are kept whole (they are small: object graphs, vocab lists), validated, and
 // given the crc TF computes for strings, so a TF2 bundle can be rewritten byte for byte.
-#include <leveldb/options.h>
-#include <leveldb/table_builder.h>
-
-#include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
+#include "formats/tf_bundle_index.h"
 #include "formats/tf_bundle_writer.h"
 #include "formats/tf_dtype.h"
-#include "formats/tf_leveldb_files.h"
 #include "formats/tf_string_tensor.h"
 #include "io/crc32c.h"
 #include "io/error.h"
 #include "io/output_file.h"
-#include "tensor_bundle.pb.h"  // generated into the build tree
 
 namespace ckpt {
 namespace {
 
 constexpr size_t kBufferBytes = size_t{8} << 20;
-constexpr size_t kIndexBlockSize = 262144;  // TF's table block size; part of byte identity
 
 class TfBundleWriter final : public TensorWriter {
  public:
@@ -43,7 +38,7 @@ class TfBundleWriter final : public TensorWriter {
     if (spec.name.empty()) {
       fail_index("a tensor name must not be empty (the empty key holds the bundle header)");
     }
-    if (entries_.count(spec.name) != 0) fail_index("duplicate tensor name '" + spec.name + "'");
+    if (names_.count(spec.name) != 0) fail_index("duplicate tensor name '" + spec.name + "'");
     if (shape_numel(spec.shape) < 0) {
       fail_index("tensor '" + spec.name + "' has an invalid shape " + shape_to_string(spec.shape));
     }
@@ -92,14 +87,16 @@ class TfBundleWriter final : public TensorWriter {
                 std::string(dtype_name(cur_.dtype)) + " holds " +
                 std::to_string(cur_.byte_size()));
     }
-    tfproto::BundleEntryProto entry;
-    entry.set_dtype(static_cast<tfproto::DataType>(tf_dtype_of(cur_.dtype)));
-    tfproto::TensorShapeProto* shape = entry.mutable_shape();  // present even for scalars
-    for (int64_t d : cur_.shape) shape->add_dim()->set_size(d);
-    entry.set_offset(static_cast<int64_t>(begin_offset_));
-    entry.set_size(static_cast<int64_t>(received_));
-    entry.set_crc32c(crc32c_mask(crc_));
-    entries_.emplace(cur_.name, entry.SerializeAsString());
+    TfBundleEntry entry;
+    entry.name = cur_.name;
+    entry.dtype = cur_.dtype;
+    entry.tf_dtype = tf_dtype_of(cur_.dtype);
+    entry.shape = cur_.shape;
+    entry.offset = begin_offset_;
+    entry.size = received_;
+    entry.masked_crc32c = crc32c_mask(crc_);
+    names_.insert(entry.name);
+    entries_.push_back(std::move(entry));
     data_offset_ += received_;
     open_ = false;
   }
@@ -109,17 +106,7 @@ class TfBundleWriter final : public TensorWriter {
     if (finished_) fail_index("finish() called twice");
     flush();
     index_ = std::make_unique<OutputFile>(index_path_);
-    leveldb::Options options;
-    options.block_size = kIndexBlockSize;
-    options.compression = leveldb::kNoCompression;
-    options.filter_policy = nullptr;
-    LevelDbOutputFile file(*index_);
-    leveldb::TableBuilder builder(options, &file);
-    builder.Add("", header_bytes());
-    for (const auto& [name, entry] : entries_) builder.Add(name, entry);  // std::map: bytewise
-    const leveldb::Status status = builder.Finish();
-    file.rethrow_if_failed();
-    if (!status.ok()) throw_io(index_path_, "cannot build the index table: " + status.ToString());
+    write_tf_bundle_index(*index_, std::move(entries_));
     finished_ = true;
   }
 
@@ -136,14 +123,6 @@ class TfBundleWriter final : public TensorWriter {
   }
   void require_open(const char* call) const {
     if (!open_) fail_index(std::string(call) + " without begin_tensor()");
-  }
-
-  static std::string header_bytes() {
-    tfproto::BundleHeaderProto header;
-    header.set_num_shards(1);
-    header.set_endianness(tfproto::BundleHeaderProto::LITTLE);
-    header.mutable_version()->set_producer(1);
-    return header.SerializeAsString();
   }
 
   void put(std::span<const uint8_t> bytes) {
@@ -167,7 +146,8 @@ class TfBundleWriter final : public TensorWriter {
   OutputFile data_;
   std::unique_ptr<OutputFile> index_;
   std::vector<uint8_t> buffer_;
-  std::map<std::string, std::string> entries_;  // name -> serialized BundleEntryProto
+  std::vector<TfBundleEntry> entries_;  // in data order; sorted when the index is built
+  std::set<std::string> names_;
 
   TensorSpec cur_;
   bool open_ = false;
