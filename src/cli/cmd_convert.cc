@@ -1,0 +1,51 @@
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/progress_bar.h"
+#include "convert/converter.h"
+
+namespace ckpt::cli {
+namespace {
+
+int run(const Args& args, std::ostream& out, std::ostream& err) {
+  ConvertOptions opt;
+  opt.input_dir = args.required("input-dir");
+  opt.output_dir = args.required("output-dir");
+  opt.share_embeddings = args.flag("share-embeddings");
+  opt.debug = args.flag("debug");
+  opt.force = args.flag("force");
+  opt.threads = static_cast<int>(args.integer("threads", default_threads(), 1, 256));
+  opt.buffer_bytes = static_cast<size_t>(args.integer("buffer-mb", 32, 1, 4096)) << 20;
+  ProgressBar bar(progress_wanted(args.flag("no-progress")));
+  const ConvertResult r = convert_hf_to_cs(opt, bar, out);
+  (void)err;
+  out << "converted " << r.tensors_written << " tensors, " << r.parameters << " parameters ("
+      << r.format << ") into " << opt.output_dir << "\n";
+  return 0;
+}
+
+}  // namespace
+
+const Command& convert_command() {
+  static const Command c{
+      "convert",
+      "HF GPT-J checkpoint -> Cerebras TensorFlow checkpoint",
+      "ckptconv convert --input_dir HF_DIR --output_dir OUT_DIR [options]",
+      "Reads the HuggingFace GPT-J checkpoint in HF_DIR (config.json plus pytorch_model.bin,\n"
+      "model.safetensors, or their sharded forms; float32, float16 or bfloat16) and writes a\n"
+      "TensorFlow checkpoint for the Cerebras GPT-J model into OUT_DIR: tf_model.ckpt.index,\n"
+      "tf_model.ckpt.data-00000-of-00001, checkpoint, keys.json, shapes.json and params.yaml.\n"
+      "Nothing appears in OUT_DIR until every file is complete.",
+      {opt_input_dir("HuggingFace model directory (config.json + weights)"),
+       opt_output_dir("where the Cerebras checkpoint is written"),
+       opt_share_embeddings(),
+       {"debug", "", "print the parameter count and the HF -> TF name table"},
+       opt_threads(),
+       {"buffer-mb", "MB", "size of each of the two output buffers (default 32)"},
+       opt_no_progress(),
+       opt_force()},
+      run};
+  return c;
+}
+
+}  // namespace ckpt::cli

@@ -1,0 +1,26 @@
+#include <thread>
+
+#include "cli/command.h"
+
+namespace ckpt::cli {
+
+OptionSpec opt_input_dir(const char* help) { return {"input-dir", "DIR", help}; }
+
+OptionSpec opt_output_dir(const char* help) {
+  // "--ouput_dir" is how the reference README spells it; accept what users copy from there.
+  return {"output-dir", "DIR", help, {"ouput-dir"}};
+}
+
+OptionSpec opt_share_embeddings() {
+  return {"share-embeddings", "", "the Cerebras model shares input and output embeddings"};
+}
+
+OptionSpec opt_no_progress() { return {"no-progress", "", "do not draw a progress bar"}; }
+
+OptionSpec opt_threads() { return {"threads", "N", "worker threads (default: every core)"}; }
+
+OptionSpec opt_force() { return {"force", "", "write into an existing non-empty output directory"}; }
+
+int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+}  // namespace ckpt::cli

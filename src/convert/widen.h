@@ -1,0 +1,18 @@
+// Exact conversion of half-precision inputs to float32. Every float16 and bfloat16 value
+// (subnormals, infinities, NaN payloads included) has an exact float32 twin, so widening
+// never rounds.
+#pragma once
+
+#include <cstdint>
+
+namespace ckpt {
+
+// IEEE binary16 bits -> binary32 bits.
+uint32_t f16_bits_to_f32_bits(uint16_t h);
+// bfloat16 is the top half of a binary32.
+inline uint32_t bf16_bits_to_f32_bits(uint16_t b) { return static_cast<uint32_t>(b) << 16; }
+
+// Table of all 65536 binary16 values as binary32 bits, built once (256 KiB).
+const uint32_t* f16_to_f32_table();
+
+}  // namespace ckpt

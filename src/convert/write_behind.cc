@@ -1,0 +1,89 @@
+#include "convert/write_behind.h"
+
+namespace ckpt {
+
+WriteBehind::WriteBehind(TensorWriter& writer, size_t buffer_bytes, int buffers, Progress& progress)
+    : writer_(writer), progress_(progress), buffer_bytes_(buffer_bytes) {
+  storage_.resize(static_cast<size_t>(std::max(1, buffers)));
+  for (auto& b : storage_) {
+    b.resize(buffer_bytes_);
+    free_.push_back(b.data());
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+WriteBehind::~WriteBehind() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void WriteBehind::rethrow_locked() {
+  if (error_) std::rethrow_exception(error_);
+}
+
+void WriteBehind::push(Job job) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rethrow_locked();
+  jobs_.push_back(std::move(job));
+  cv_.notify_all();
+}
+
+void WriteBehind::begin_tensor(const TensorSpec& spec) { push({Job::kBegin, spec, nullptr, 0}); }
+void WriteBehind::end_tensor() { push({Job::kEnd, {}, nullptr, 0}); }
+void WriteBehind::submit(uint8_t* buffer, size_t bytes) { push({Job::kAppend, {}, buffer, bytes}); }
+
+uint8_t* WriteBehind::acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return !free_.empty() || error_; });
+  rethrow_locked();
+  uint8_t* b = free_.back();
+  free_.pop_back();
+  return b;
+}
+
+void WriteBehind::drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return (jobs_.empty() && !busy_) || error_; });
+  rethrow_locked();
+}
+
+void WriteBehind::loop() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stop_ and nothing left
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      busy_ = true;
+    }
+    try {
+      if (!error_) {  // after an error, jobs are only drained to free their buffers
+        switch (job.kind) {
+          case Job::kBegin: writer_.begin_tensor(job.spec); break;
+          case Job::kAppend:
+            writer_.append({job.buffer, job.bytes});
+            progress_.advance(job.bytes);
+            break;
+          case Job::kEnd: writer_.end_tensor(); break;
+        }
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mu_);
+      error_ = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (job.buffer != nullptr) free_.push_back(job.buffer);
+      busy_ = false;
+    }
+    cv_.notify_all();
+  }
+}
+
+}  // namespace ckpt

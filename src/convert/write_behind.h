@@ -1,0 +1,62 @@
+// Overlaps producing output bytes with writing them: the producer fills one buffer while a
+// background thread hands the previous one to the TensorWriter (crc32c + write). Memory is
+// bounded by the buffers given at construction.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "formats/tensor_writer.h"
+#include "io/progress.h"
+
+namespace ckpt {
+
+class WriteBehind {
+ public:
+  WriteBehind(TensorWriter& writer, size_t buffer_bytes, int buffers, Progress& progress);
+  ~WriteBehind();
+  WriteBehind(const WriteBehind&) = delete;
+  WriteBehind& operator=(const WriteBehind&) = delete;
+
+  size_t buffer_bytes() const { return buffer_bytes_; }
+
+  void begin_tensor(const TensorSpec& spec);
+  // A free buffer to fill (blocks while all are in flight). Rethrows a writer error.
+  uint8_t* acquire();
+  // Queues the acquired buffer's first `bytes` bytes for appending.
+  void submit(uint8_t* buffer, size_t bytes);
+  void end_tensor();
+  // Waits until everything queued is written. Rethrows a writer error.
+  void drain();
+
+ private:
+  struct Job {
+    enum Kind { kBegin, kAppend, kEnd } kind;
+    TensorSpec spec;
+    uint8_t* buffer = nullptr;
+    size_t bytes = 0;
+  };
+  void push(Job job);
+  void loop();
+  void rethrow_locked();
+
+  TensorWriter& writer_;
+  Progress& progress_;
+  size_t buffer_bytes_;
+  std::vector<std::vector<uint8_t>> storage_;
+  std::vector<uint8_t*> free_;
+  std::deque<Job> jobs_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool busy_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+}  // namespace ckpt
