@@ -1,12 +1,27 @@
-// Placeholder until the PyTorch reader lands; keeps the library linkable.
+// Tells the torch.save flavour by the file's first bytes and dispatches.
 #include "formats/torch_reader.h"
 
+#include <cstring>
+
+#include "formats/torch_formats.h"
+#include "formats/zip_reader.h"
 #include "io/error.h"
 
 namespace ckpt {
 
 Checkpoint read_pytorch_file(const std::string& path) {
-  throw_bad_input(path, "PyTorch checkpoints are not supported yet");
+  const MappedFilePtr file = MappedFile::open(path);
+  const std::string_view head(reinterpret_cast<const char*>(file->data()),
+                              std::min<uint64_t>(file->size(), 64));
+  if (head.starts_with("version https://git-lfs")) {
+    throw_bad_input(path,
+                    "is a git-lfs pointer, not the weights (run `git lfs pull` or let ckptconv "
+                    "download them)");
+  }
+  if (looks_like_zip(*file)) return read_torch_zip(file);
+  if (head.size() >= 2 && static_cast<uint8_t>(head[0]) == 0x80) return read_torch_legacy(file);
+  if (file->size() == 0) throw_bad_input(path, "is empty, not a PyTorch checkpoint");
+  throw_bad_input(path, "not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save file)");
 }
 
 }  // namespace ckpt
