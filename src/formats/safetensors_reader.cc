@@ -4,18 +4,18 @@
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string_view>
 #include <vector>
 
 #include "formats/safetensors_dtype.h"
+#include "formats/strict_json.h"
 #include "io/error.h"
 #include "io/mapped_file.h"
 
 namespace ckpt {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
@@ -57,8 +57,6 @@ std::string hex_byte(uint8_t b) {
   return std::string("0x") + kHex[b >> 4] + kHex[b & 15];
 }
 
-// Parses the header, refusing duplicate keys at any depth (nlohmann would keep one silently
-// and a reader that trusted it could be shown different tensors than another reader).
 json parse_header(const std::string& path, std::string_view text) {
   const size_t bad = first_invalid_utf8(text);
   if (bad != std::string_view::npos) {
@@ -66,32 +64,7 @@ json parse_header(const std::string& path, std::string_view text) {
                               hex_byte(static_cast<uint8_t>(text[bad])) + " at header offset " +
                               std::to_string(bad) + ")");
   }
-  std::vector<std::set<std::string>> open_objects;
-  std::string duplicate;
-  bool has_duplicate = false;
-  auto callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) {
-      open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!open_objects.empty()) open_objects.pop_back();
-    } else if (event == json::parse_event_t::key && !open_objects.empty()) {
-      const std::string& key = parsed.get_ref<const std::string&>();
-      if (!open_objects.back().insert(key).second && !has_duplicate) {
-        has_duplicate = true;
-        duplicate = key;
-      }
-    }
-    return true;
-  };
-  json header;
-  try {
-    header = json::parse(text.begin(), text.end(), callback);
-  } catch (const json::parse_error& e) {
-    throw_bad_input(path, "safetensors header is not valid JSON (parse error at header byte " +
-                              std::to_string(e.byte) + ")");
-  }
-  if (has_duplicate)
-    throw_bad_input(path, "safetensors header has duplicate key '" + duplicate + "'");
+  json header = parse_strict_json(path, text, "safetensors header");
   if (!header.is_object()) throw_bad_input(path, "safetensors header is not a JSON object");
   return header;
 }
@@ -254,7 +227,7 @@ Checkpoint read_safetensors_file(const std::string& path) {
     }
     entries.push_back(parse_entry(path, key, value, buffer_size));
   }
-  // nlohmann's object is a std::map (sorted keys); stable order for equal offsets is by name.
+  // Equal offsets (zero-byte tensors) keep header order.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });

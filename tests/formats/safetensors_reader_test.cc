@@ -160,11 +160,11 @@ TEST_F(SafetensorsHandBuilt, HeaderPastTheEnd) {
 
 TEST_F(SafetensorsHandBuilt, NotJson) {
   EXPECT_EQ(error_of_header("{\"a\":", 0),
-            "safetensors header is not valid JSON (parse error at header byte 6)");
+            "safetensors header is not valid JSON (parse error at byte 6)");
   EXPECT_EQ(error_of_header("", 0),
-            "safetensors header is not valid JSON (parse error at header byte 1)");
+            "safetensors header is not valid JSON (parse error at byte 1)");
   EXPECT_EQ(error_of_header("{} {}", 0),
-            "safetensors header is not valid JSON (parse error at header byte 4)");
+            "safetensors header is not valid JSON (parse error at byte 4)");
 }
 
 TEST_F(SafetensorsHandBuilt, NotUtf8) {
