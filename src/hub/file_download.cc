@@ -65,8 +65,14 @@ class FileSink final : public BodySink {
  public:
   FileSink(int fd, const std::string& path, const std::string& url, const std::string& label,
            Sha256& hash, uint64_t& written, Progress& progress, bool& progress_started)
-      : fd_(fd), path_(path), url_(url), label_(label), hash_(hash), written_(written),
-        progress_(progress), progress_started_(progress_started) {}
+      : fd_(fd),
+        path_(path),
+        url_(url),
+        label_(label),
+        hash_(hash),
+        written_(written),
+        progress_(progress),
+        progress_started_(progress_started) {}
 
   bool begin(long status, const Headers& headers) override {
     try {
@@ -88,11 +94,11 @@ class FileSink final : public BodySink {
       } else {
         throw_io(url_, "unexpected HTTP status " + std::to_string(status) + " for a download");
       }
-      if (!progress_started_) {
+      if (!progress_started_) {  // bytes kept from an earlier run count as done
         progress_started_ = true;
         progress_.start(label_, total_.value_or(0));
+        if (written_ > 0) progress_.advance(written_);
       }
-      if (written_ > 0) progress_.advance(written_);
       return true;
     } catch (...) {
       error_ = std::current_exception();
@@ -210,8 +216,8 @@ DownloadResult download_to_temp(HttpClient& client, const HubOptions& options,
   HttpResponse last;
   for (;;) {
     FileSink sink(fd.get(), temp_path, url, file, hash, written, progress, progress_started);
-    HttpResponse r = client.get(url, written > 0 ? std::optional<uint64_t>(written) : std::nullopt,
-                                &sink);
+    HttpResponse r =
+        client.get(url, written > 0 ? std::optional<uint64_t>(written) : std::nullopt, &sink);
     sink.rethrow_if_failed();
     if (r.curl_code == 0 && (r.status == 200 || r.status == 206)) {
       total = sink.total();
@@ -257,24 +263,26 @@ DownloadResult download_to_temp(HttpClient& client, const HubOptions& options,
   result.commit = last.hub_header("x-repo-commit");
 
   if (total && *total != written) {
-    fail_and_delete(temp_path, url, "size mismatch: downloaded " + std::to_string(written) +
-                                        " bytes, the server announced " + std::to_string(*total));
+    fail_and_delete(temp_path, url,
+                    "size mismatch: downloaded " + std::to_string(written) +
+                        " bytes, the server announced " + std::to_string(*total));
   }
   const std::string linked_size = last.hub_header("x-linked-size");
   if (!linked_size.empty()) {
     auto announced = parse_u64(linked_size);
     if (!announced || *announced != written) {
-      fail_and_delete(temp_path, url, "size mismatch: downloaded " + std::to_string(written) +
-                                          " bytes, the hub announced " + linked_size +
-                                          " (X-Linked-Size)");
+      fail_and_delete(temp_path, url,
+                      "size mismatch: downloaded " + std::to_string(written) +
+                          " bytes, the hub announced " + linked_size + " (X-Linked-Size)");
     }
   }
   if (is_sha256_hex(linked_etag)) {
     std::string want = linked_etag;
     for (char& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (want != result.sha256) {
-      fail_and_delete(temp_path, url, "sha256 mismatch: downloaded " + result.sha256 +
-                                          ", the hub announced " + want + " (X-Linked-Etag)");
+      fail_and_delete(temp_path, url,
+                      "sha256 mismatch: downloaded " + result.sha256 + ", the hub announced " +
+                          want + " (X-Linked-Etag)");
     }
   }
   return result;

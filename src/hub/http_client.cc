@@ -120,17 +120,28 @@ std::string url_origin(const std::string& url) {
 
 std::string http_reason(long status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "HTTP error";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 416:
+      return "Range Not Satisfiable";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "HTTP error";
   }
 }
 
@@ -207,7 +218,8 @@ HttpResponse HttpClient::get_once(const std::string& url, std::optional<uint64_t
 
   curl_slist* raw_headers = nullptr;
   if (send_token) {
-    raw_headers = curl_slist_append(raw_headers, ("Authorization: Bearer " + options_.token).c_str());
+    raw_headers =
+        curl_slist_append(raw_headers, ("Authorization: Bearer " + options_.token).c_str());
   }
   std::unique_ptr<curl_slist, SlistDeleter> headers(raw_headers);
   char errbuf[CURL_ERROR_SIZE] = {0};

@@ -25,13 +25,13 @@ class BodySink {
 };
 
 struct HttpResponse {
-  long status = 0;          // 0 when no response arrived
-  Headers headers;          // of the final response
-  Headers first_headers;    // of the first response in the redirect chain (the hub's own)
-  std::string url;          // the URL that gave the final response
-  std::string body;         // body of a non-2xx response, or of any response without a sink
-  int curl_code = 0;        // CURLcode; 0 when the transfer completed
-  std::string curl_error;   // curl's message when curl_code != 0
+  long status = 0;         // 0 when no response arrived
+  Headers headers;         // of the final response
+  Headers first_headers;   // of the first response in the redirect chain (the hub's own)
+  std::string url;         // the URL that gave the final response
+  std::string body;        // body of a non-2xx response, or of any response without a sink
+  int curl_code = 0;       // CURLcode; 0 when the transfer completed
+  std::string curl_error;  // curl's message when curl_code != 0
 
   // `name` from the hub's first response, else from the final one; "" when absent.
   std::string hub_header(const std::string& name) const;
@@ -46,8 +46,8 @@ class HttpClient {
                    size_t max_body = 64 << 20);
 
  private:
-  HttpResponse get_once(const std::string& url, std::optional<uint64_t> range_start,
-                        BodySink* sink, size_t max_body, bool send_token);
+  HttpResponse get_once(const std::string& url, std::optional<uint64_t> range_start, BodySink* sink,
+                        size_t max_body, bool send_token);
 
   HubOptions options_;
   std::string endpoint_origin_;

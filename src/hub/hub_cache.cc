@@ -70,10 +70,12 @@ std::optional<std::string> RepoCache::resolve(const std::string& revision) const
   if (in) {
     std::string commit;
     std::getline(in, commit);
-    while (!commit.empty() && (commit.back() == '\n' || commit.back() == '\r' || commit.back() == ' ')) {
+    while (!commit.empty() &&
+           (commit.back() == '\n' || commit.back() == '\r' || commit.back() == ' ')) {
       commit.pop_back();
     }
-    if (!commit.empty() && commit.find('/') == std::string::npos && commit != "." && commit != "..") {
+    if (!commit.empty() && commit.find('/') == std::string::npos && commit != "." &&
+        commit != "..") {
       return commit;
     }
   }

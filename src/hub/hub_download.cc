@@ -124,7 +124,8 @@ std::vector<std::string> resolve_offline(const HubOptions& o, const std::string&
   LocalModel cached = inspect_dir(snapshot);
   if (!cached.missing.empty()) throw_offline(snapshot, cached.missing);
   if (output_dir.empty()) return prefixed(snapshot, cached.present);
-  for (const std::string& f : cached.present) link_or_copy(snapshot + "/" + f, output_dir + "/" + f);
+  for (const std::string& f : cached.present)
+    link_or_copy(snapshot + "/" + f, output_dir + "/" + f);
   return prefixed(output_dir, cached.present);
 }
 
@@ -164,7 +165,8 @@ class Fetcher {
     if (already_there(file, dest)) return dest;
     std::error_code ec;
     fs::create_directories(fs::path(dest).parent_path(), ec);
-    if (ec) throw_io(fs::path(dest).parent_path().string(), "cannot create directory: " + ec.message());
+    if (ec)
+      throw_io(fs::path(dest).parent_path().string(), "cannot create directory: " + ec.message());
     const std::string temp = dest + ".incomplete";
     download_to_temp(client_, o_, url, temp, file, progress_);
     if (std::rename(temp.c_str(), dest.c_str()) != 0) {
@@ -231,7 +233,8 @@ std::vector<std::string> download_model(const HubOptions& options, const std::st
       paths.push_back(fetcher.fetch(shard));
     }
   }
-  if (options.cache_dir) RepoCache(*options.cache_dir, options.repo).write_ref(options.revision, info.commit);
+  if (options.cache_dir)
+    RepoCache(*options.cache_dir, options.repo).write_ref(options.revision, info.commit);
   return paths;
 }
 

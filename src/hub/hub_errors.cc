@@ -9,7 +9,8 @@ void throw_http_status(const std::string& url, const HttpResponse& r, const HubO
   const std::string status = std::to_string(r.status) + " " + http_reason(r.status);
   if (r.status == 401 || r.status == 403) {
     if (o.token.empty()) throw_io(url, status + ": this repository needs a token (set HF_TOKEN)");
-    throw_io(url, status + ": the token in HF_TOKEN was refused or has no access to this repository");
+    throw_io(url,
+             status + ": the token in HF_TOKEN was refused or has no access to this repository");
   }
   if (r.status == 404) {
     const std::string code = r.hub_header("x-error-code");
@@ -21,9 +22,9 @@ void throw_http_status(const std::string& url, const HttpResponse& r, const HubO
                   status + ": revision " + o.revision + " not found in repository " + o.repo);
     }
     if (subject.file.empty()) {
-      throw Error(ExitCode::kBadInput, url,
-                  status + ": repository " + o.repo + " or its revision " + o.revision +
-                      " not found");
+      throw Error(
+          ExitCode::kBadInput, url,
+          status + ": repository " + o.repo + " or its revision " + o.revision + " not found");
     }
     throw_io(url, status + ": file " + subject.file + " not found in repository " + o.repo +
                       " at revision " + o.revision);
@@ -32,9 +33,8 @@ void throw_http_status(const std::string& url, const HttpResponse& r, const HubO
 }
 
 void throw_gave_up(const std::string& url, const HttpResponse& r, int attempts) {
-  const std::string what = r.curl_code != 0
-                               ? r.curl_error
-                               : std::to_string(r.status) + " " + http_reason(r.status);
+  const std::string what =
+      r.curl_code != 0 ? r.curl_error : std::to_string(r.status) + " " + http_reason(r.status);
   throw_io(url, what + " (gave up after " + std::to_string(attempts) + " attempts)");
 }
 

@@ -16,11 +16,11 @@ struct HubOptions {
   // files are downloaded into it and then hard-linked (or copied) into the output directory.
   std::optional<std::string> cache_dir;
 
-  int max_retries = 5;               // extra attempts after 5xx or a dropped connection
-  long initial_backoff_ms = 1000;    // doubled after every failed attempt
+  int max_retries = 5;             // extra attempts after 5xx or a dropped connection
+  long initial_backoff_ms = 1000;  // doubled after every failed attempt
   long max_backoff_ms = 30000;
   long connect_timeout_s = 30;
-  long low_speed_time_s = 60;        // abort an attempt that moves < 1 byte/s for this long
+  long low_speed_time_s = 60;  // abort an attempt that moves < 1 byte/s for this long
   int max_redirects = 10;
 };
 

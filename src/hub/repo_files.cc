@@ -1,7 +1,6 @@
 #include "hub/repo_files.h"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "hub/backoff.h"
@@ -15,7 +14,8 @@ std::string percent_encode(const std::string& s, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
@@ -126,8 +126,8 @@ std::vector<std::string> shards_from_index(const std::string& json_text, const s
     }
     const std::string shard = *it;
     if (!is_safe_relative_path(shard)) {
-      throw_bad_input(path, "weight_map entry \"" + it.key() + "\" names an unsafe path \"" +
-                                shard + "\"");
+      throw_bad_input(
+          path, "weight_map entry \"" + it.key() + "\" names an unsafe path \"" + shard + "\"");
     }
     shards.insert(shard);
   }
