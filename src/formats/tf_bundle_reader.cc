@@ -35,9 +35,7 @@ std::string hex32(uint32_t v) {
 
 class TfBundleReaderImpl final : public TfBundleReader {
  public:
-  explicit TfBundleReaderImpl(std::string prefix) : prefix_(std::move(prefix)) {
-    load_index();
-  }
+  explicit TfBundleReaderImpl(std::string prefix) : prefix_(std::move(prefix)) { load_index(); }
 
   const std::vector<TfBundleEntry>& entries() const override { return entries_; }
 
@@ -66,8 +64,8 @@ class TfBundleReaderImpl final : public TfBundleReader {
     const std::span<const uint8_t> bytes = file->bytes(entry.offset, entry.size, what.c_str());
     uint32_t crc;
     if (entry.dtype == DType::kString) {
-      crc = decode_tf_string_tensor(bytes, shape_numel(entry.shape), file->path(), entry.name)
-                .crc32c;
+      crc =
+          decode_tf_string_tensor(bytes, shape_numel(entry.shape), file->path(), entry.name).crc32c;
     } else {
       crc = crc32c(bytes.data(), bytes.size());
     }
@@ -210,7 +208,8 @@ bool is_file(const std::filesystem::path& p) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // model_checkpoint_path from a `checkpoint` text file, or empty.

@@ -5,12 +5,13 @@
 // DT_STRING tensors are accepted in TF's on-disk string encoding (see tf_string_tensor.h):
 // their bytes are kept whole (they are small: object graphs, vocab lists), validated, and
 // given the crc TF computes for strings, so a TF2 bundle can be rewritten byte for byte.
+#include "formats/tf_bundle_writer.h"
+
 #include <memory>
 #include <set>
 #include <vector>
 
 #include "formats/tf_bundle_index.h"
-#include "formats/tf_bundle_writer.h"
 #include "formats/tf_dtype.h"
 #include "formats/tf_string_tensor.h"
 #include "io/crc32c.h"
@@ -32,8 +33,7 @@ class TfBundleWriter final : public TensorWriter {
   void begin_tensor(const TensorSpec& spec) override {
     if (finished_) fail_index("tensor '" + spec.name + "' begun after finish()");
     if (open_) {
-      fail_index("tensor '" + spec.name + "' begun while tensor '" + cur_.name +
-                 "' is still open");
+      fail_index("tensor '" + spec.name + "' begun while tensor '" + cur_.name + "' is still open");
     }
     if (spec.name.empty()) {
       fail_index("a tensor name must not be empty (the empty key holds the bundle header)");
@@ -74,8 +74,8 @@ class TfBundleWriter final : public TensorWriter {
       const TfStringTensor s = decode_tf_string_tensor(string_bytes_, shape_numel(cur_.shape),
                                                        data_.final_path(), cur_.name);
       if (s.encoded_size != string_bytes_.size()) {
-        fail_data("string tensor '" + cur_.name + "': " +
-                  std::to_string(string_bytes_.size() - s.encoded_size) +
+        fail_data("string tensor '" + cur_.name +
+                  "': " + std::to_string(string_bytes_.size() - s.encoded_size) +
                   " bytes after the last element");
       }
       crc_ = s.crc32c;
@@ -84,8 +84,7 @@ class TfBundleWriter final : public TensorWriter {
     } else if (received_ != cur_.byte_size()) {
       fail_data("tensor '" + cur_.name + "' received only " + std::to_string(received_) +
                 " bytes but its shape " + shape_to_string(cur_.shape) + " of " +
-                std::string(dtype_name(cur_.dtype)) + " holds " +
-                std::to_string(cur_.byte_size()));
+                std::string(dtype_name(cur_.dtype)) + " holds " + std::to_string(cur_.byte_size()));
     }
     TfBundleEntry entry;
     entry.name = cur_.name;
@@ -117,7 +116,9 @@ class TfBundleWriter final : public TensorWriter {
   }
 
  private:
-  [[noreturn]] void fail_index(const std::string& what) const { throw_bad_input(index_path_, what); }
+  [[noreturn]] void fail_index(const std::string& what) const {
+    throw_bad_input(index_path_, what);
+  }
   [[noreturn]] void fail_data(const std::string& what) const {
     throw_bad_input(data_.final_path(), what);
   }
@@ -170,7 +171,8 @@ std::string quote(const std::string& s) {
       out += "\\n";
     } else if (c < 0x20 || c >= 0x7f) {
       const char oct[] = {'\\', static_cast<char>('0' + (c >> 6)),
-                          static_cast<char>('0' + ((c >> 3) & 7)), static_cast<char>('0' + (c & 7))};
+                          static_cast<char>('0' + ((c >> 3) & 7)),
+                          static_cast<char>('0' + (c & 7))};
       out.append(oct, 4);
     } else {
       out += static_cast<char>(c);

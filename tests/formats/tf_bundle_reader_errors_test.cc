@@ -172,11 +172,13 @@ TEST_F(TfBundleReaderErrors, EntryBeyondTheDataFile) {
   write_file(prefix_ + ".data-00000-of-00001", std::string(8, '\0'));
   auto reader = TfBundleReader::open(prefix_);
   EXPECT_EQ(error_of([&] { reader->view(reader->entries()[0]); }),
-            prefix_ + ".data-00000-of-00001: tensor 'w' at offset 8 (4 bytes) lies beyond the end "
-                      "of the file (8 bytes)");
+            prefix_ +
+                ".data-00000-of-00001: tensor 'w' at offset 8 (4 bytes) lies beyond the end "
+                "of the file (8 bytes)");
   EXPECT_EQ(error_of([&] { read_tf_bundle(prefix_); }),
-            prefix_ + ".data-00000-of-00001: tensor 'w' at offset 8 (4 bytes) lies beyond the end "
-                      "of the file (8 bytes)");
+            prefix_ +
+                ".data-00000-of-00001: tensor 'w' at offset 8 (4 bytes) lies beyond the end "
+                "of the file (8 bytes)");
 }
 
 TEST_F(TfBundleReaderErrors, TruncatedDataFile) {
@@ -184,8 +186,9 @@ TEST_F(TfBundleReaderErrors, TruncatedDataFile) {
   write_file(prefix_ + ".data-00000-of-00001",
              read_file(fixture_ + ".data-00000-of-00001").substr(0, 6));
   EXPECT_EQ(error_of([&] { read_tf_bundle(prefix_); }),
-            prefix_ + ".data-00000-of-00001: tensor 'w' at offset 4 (4 bytes) lies beyond the end "
-                      "of the file (6 bytes)");
+            prefix_ +
+                ".data-00000-of-00001: tensor 'w' at offset 4 (4 bytes) lies beyond the end "
+                "of the file (6 bytes)");
 }
 
 TEST_F(TfBundleReaderErrors, FlippedDataByteFailsTheCrcNamingTheTensor) {
@@ -198,8 +201,9 @@ TEST_F(TfBundleReaderErrors, FlippedDataByteFailsTheCrcNamingTheTensor) {
   // stored: EXPECTED.json's masked 458425717 unmasked; computed: crc32c of the damaged bytes.
   EXPECT_EQ(crc32c_unmask(458425717u), 0x0d4ebc68u);  // checked with a bitwise python crc
   EXPECT_EQ(error_of([&] { reader->verify_crc(*reader->find("w")); }),
-            prefix_ + ".data-00000-of-00001: crc32c mismatch for tensor 'w' (stored 0x0d4ebc68, "
-                      "computed 0xa80f2e16)");
+            prefix_ +
+                ".data-00000-of-00001: crc32c mismatch for tensor 'w' (stored 0x0d4ebc68, "
+                "computed 0xa80f2e16)");
 }
 
 TEST_F(TfBundleReaderErrors, FlippedByteInAStringTensor) {
@@ -209,16 +213,19 @@ TEST_F(TfBundleReaderErrors, FlippedByteInAStringTensor) {
   data[28 + 2 + 4 + 10] ^= 0x01;  // object graph: 2-byte varint, 4-byte checksum, payload
   write_file(prefix_ + ".data-00000-of-00001", data);
   auto reader = TfBundleReader::open(prefix_);
-  const std::string msg = error_of([&] { reader->verify_crc(*reader->find("_CHECKPOINTABLE_OBJECT_GRAPH")); });
-  EXPECT_EQ(msg.substr(0, msg.find(" (stored")),
-            prefix_ + ".data-00000-of-00001: crc32c mismatch for tensor '_CHECKPOINTABLE_OBJECT_GRAPH'");
+  const std::string msg =
+      error_of([&] { reader->verify_crc(*reader->find("_CHECKPOINTABLE_OBJECT_GRAPH")); });
+  EXPECT_EQ(
+      msg.substr(0, msg.find(" (stored")),
+      prefix_ + ".data-00000-of-00001: crc32c mismatch for tensor '_CHECKPOINTABLE_OBJECT_GRAPH'");
   data[28 + 2 + 4 + 10] ^= 0x01;
   data[28] ^= 0x01;  // the length: its checksum no longer matches
   write_file(prefix_ + ".data-00000-of-00001", data);
   auto again = TfBundleReader::open(prefix_);
   EXPECT_EQ(error_of([&] { again->verify_crc(*again->find("_CHECKPOINTABLE_OBJECT_GRAPH")); }),
-            prefix_ + ".data-00000-of-00001: string tensor '_CHECKPOINTABLE_OBJECT_GRAPH': length "
-                      "checksum mismatch");
+            prefix_ +
+                ".data-00000-of-00001: string tensor '_CHECKPOINTABLE_OBJECT_GRAPH': length "
+                "checksum mismatch");
 }
 
 TEST_F(TfBundleReaderErrors, TwoShardsReadAndAMissingShardIsNamed) {

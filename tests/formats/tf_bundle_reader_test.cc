@@ -1,10 +1,11 @@
 // The reader against real TensorFlow-written bundles (tests/data/tf-real): every field of every
 // entry must match what an independent decoder recorded in EXPECTED.json.
+#include "formats/tf_bundle_reader.h"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "formats/tf_bundle_reader.h"
 #include "formats/tf_dtype.h"
 #include "formats/tf_string_tensor.h"
 #include "io/error.h"
@@ -95,8 +96,8 @@ TEST(TfBundleReader, ReadTfBundleGivesViewsInKeyOrder) {
   const std::string prefix = test_data("tf-real/rust-keras-single-input/variables");
   const Checkpoint c = read_tf_bundle(prefix);
   EXPECT_EQ(c.format, "tf-bundle");
-  EXPECT_EQ(c.files, (std::vector<std::string>{prefix + ".index",
-                                               prefix + ".data-00000-of-00001"}));
+  EXPECT_EQ(c.files,
+            (std::vector<std::string>{prefix + ".index", prefix + ".data-00000-of-00001"}));
   ASSERT_EQ(c.tensors.size(), 28u);
   EXPECT_EQ(c.tensors[0].name, "_CHECKPOINTABLE_OBJECT_GRAPH");
   EXPECT_EQ(c.tensors[0].dtype, DType::kString);

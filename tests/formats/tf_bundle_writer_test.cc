@@ -1,5 +1,7 @@
 // The writer must reproduce real TensorFlow bundles byte for byte, and fail loudly and
 // cleanly (nothing left behind) on every misuse.
+#include "formats/tf_bundle_writer.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "formats/tf_bundle_index.h"
 #include "formats/tf_bundle_reader.h"
-#include "formats/tf_bundle_writer.h"
 #include "formats/tf_string_tensor.h"
 #include "io/crc32c.h"
 #include "io/error.h"
@@ -44,9 +45,9 @@ std::string error_of(const std::function<void()>& f) {
 TEST(TfBundleWriter, RewritesEveryRealBundleByteForByte) {
   // The TF2 fixtures hold a DT_STRING object graph; the writer takes it in TF's string encoding
   // and computes TF's string crc, so all five bundles are covered.
-  for (const char* fixture : {"rust-regression-model", "rust-regression-savedmodel",
-                              "rust-regression-savedmodel-old", "rust-keras-single-input",
-                              "rust-keras-multiple-inputs"}) {
+  for (const char* fixture :
+       {"rust-regression-model", "rust-regression-savedmodel", "rust-regression-savedmodel-old",
+        "rust-keras-single-input", "rust-keras-multiple-inputs"}) {
     SCOPED_TRACE(fixture);
     const std::string src = test_data(std::string("tf-real/") + fixture + "/variables");
     auto reader = TfBundleReader::open(src);
@@ -137,7 +138,8 @@ TEST(TfBundleWriter, LargeTensorsAcrossTheBufferReadBackWithValidCrcs) {
     EXPECT_EQ(e->offset, offset) << specs[i].name;  // data in the order given
     EXPECT_EQ(e->shape, specs[i].shape);
     EXPECT_EQ(e->dtype, specs[i].dtype);
-    EXPECT_EQ(e->masked_crc32c, crc32c_mask(crc32c(as_bytes(payloads[i]).data(), payloads[i].size())));
+    EXPECT_EQ(e->masked_crc32c,
+              crc32c_mask(crc32c(as_bytes(payloads[i]).data(), payloads[i].size())));
     EXPECT_EQ(std::memcmp(reader->view(*e).data(), payloads[i].data(), payloads[i].size()), 0);
     EXPECT_NO_THROW(reader->verify_crc(*e));
     offset += payloads[i].size();
@@ -189,12 +191,16 @@ class TfBundleWriterErrors : public ::testing::Test {
 
 TEST_F(TfBundleWriterErrors, DuplicateName) {
   put(*writer_, {"w", DType::kF32, {1}}, as_bytes(std::string(4, '\0')));
-  EXPECT_EQ(error_of([&] { writer_->begin_tensor({"w", DType::kF32, {2}}); }),
+  EXPECT_EQ(error_of([&] {
+              writer_->begin_tensor({"w", DType::kF32, {2}});
+            }),
             index_ + ": duplicate tensor name 'w'");
 }
 
 TEST_F(TfBundleWriterErrors, EmptyName) {
-  EXPECT_EQ(error_of([&] { writer_->begin_tensor({"", DType::kF32, {2}}); }),
+  EXPECT_EQ(error_of([&] {
+              writer_->begin_tensor({"", DType::kF32, {2}});
+            }),
             index_ + ": a tensor name must not be empty (the empty key holds the bundle header)");
 }
 
@@ -202,8 +208,9 @@ TEST_F(TfBundleWriterErrors, TooManyBytes) {
   writer_->begin_tensor({"w", DType::kF32, {2, 3}});
   writer_->append(as_bytes(std::string(20, '\0')));
   EXPECT_EQ(error_of([&] { writer_->append(as_bytes(std::string(5, '\0'))); }),
-            data_ + ": tensor 'w' received more bytes (25) than its shape [2, 3] of float32 "
-                    "holds (24)");
+            data_ +
+                ": tensor 'w' received more bytes (25) than its shape [2, 3] of float32 "
+                "holds (24)");
 }
 
 TEST_F(TfBundleWriterErrors, TooFewBytes) {
@@ -218,14 +225,18 @@ TEST_F(TfBundleWriterErrors, MisuseOfTheProtocol) {
             index_ + ": append() without begin_tensor()");
   EXPECT_EQ(error_of([&] { writer_->commit(); }), index_ + ": commit() before finish()");
   writer_->begin_tensor({"a", DType::kF32, {}});
-  EXPECT_EQ(error_of([&] { writer_->begin_tensor({"b", DType::kF32, {}}); }),
+  EXPECT_EQ(error_of([&] {
+              writer_->begin_tensor({"b", DType::kF32, {}});
+            }),
             index_ + ": tensor 'b' begun while tensor 'a' is still open");
   EXPECT_EQ(error_of([&] { writer_->finish(); }),
             index_ + ": finish() while tensor 'a' is still open");
 }
 
 TEST_F(TfBundleWriterErrors, InvalidShape) {
-  EXPECT_EQ(error_of([&] { writer_->begin_tensor({"w", DType::kF32, {2, -1}}); }),
+  EXPECT_EQ(error_of([&] {
+              writer_->begin_tensor({"w", DType::kF32, {2, -1}});
+            }),
             index_ + ": tensor 'w' has an invalid shape [2, -1]");
 }
 
