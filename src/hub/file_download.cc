@@ -14,6 +14,7 @@
 #include "hub/backoff.h"
 #include "hub/hub_errors.h"
 #include "io/error.h"
+#include "io/interrupt.h"
 #include "io/sha256.h"
 
 namespace ckpt::hub {
@@ -108,6 +109,7 @@ class FileSink final : public BodySink {
 
   bool write(const char* data, size_t n) override {
     try {
+      check_interrupted();
       size_t done = 0;
       while (done < n) {
         ssize_t w = ::write(fd_, data + done, n - done);

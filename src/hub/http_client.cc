@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "io/error.h"
+#include "io/interrupt.h"
 
 namespace ckpt::hub {
 namespace {
@@ -81,6 +82,11 @@ size_t on_body(char* data, size_t size, size_t nmemb, void* user) {
   return n;
 }
 
+// Called by curl about once a second even while waiting: lets Ctrl-C stop a stalled transfer.
+int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return interrupted() ? 1 : 0;
+}
+
 struct CurlDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
@@ -91,10 +97,11 @@ struct SlistDeleter {
 }  // namespace
 
 std::string HttpResponse::hub_header(const std::string& name) const {
-  auto it = first_headers.find(name);
-  if (it != first_headers.end()) return it->second;
-  it = headers.find(name);
-  return it == headers.end() ? std::string() : it->second;
+  for (const Headers& h : chain) {
+    auto it = h.find(name);
+    if (it != h.end()) return it->second;
+  }
+  return "";
 }
 
 std::string url_origin(const std::string& url) {
@@ -170,18 +177,14 @@ HttpClient::HttpClient(const HubOptions& options)
 HttpResponse HttpClient::get(const std::string& url, std::optional<uint64_t> range_start,
                              BodySink* sink, size_t max_body) {
   std::string current = url;
-  Headers first;
-  bool have_first = false;
+  std::vector<Headers> chain;
   for (int hop = 0;; ++hop) {
     // The token is for the hub only: compare origins, never forward it elsewhere.
     const bool send_token = !options_.token.empty() && !endpoint_origin_.empty() &&
                             url_origin(current) == endpoint_origin_;
     HttpResponse r = get_once(current, range_start, sink, max_body, send_token);
-    if (!have_first && r.status != 0) {
-      first = r.headers;
-      have_first = true;
-    }
-    r.first_headers = first;
+    if (r.status != 0) chain.push_back(r.headers);
+    r.chain = chain;
     if (r.curl_code != 0 || !is_redirect(r.status)) return r;
     auto loc = r.headers.find("location");
     if (loc == r.headers.end() || loc->second.empty()) return r;
@@ -234,6 +237,8 @@ HttpResponse HttpClient::get_once(const std::string& url, std::optional<uint64_t
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -242,6 +247,7 @@ HttpResponse HttpClient::get_once(const std::string& url, std::optional<uint64_t
   if (range_start) curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
 
   CURLcode code = curl_easy_perform(c);
+  check_interrupted();
   HttpResponse r;
   r.status = t.status;
   r.headers = std::move(t.headers);

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hub/hub_options.h"
 
@@ -25,15 +26,16 @@ class BodySink {
 };
 
 struct HttpResponse {
-  long status = 0;         // 0 when no response arrived
-  Headers headers;         // of the final response
-  Headers first_headers;   // of the first response in the redirect chain (the hub's own)
-  std::string url;         // the URL that gave the final response
-  std::string body;        // body of a non-2xx response, or of any response without a sink
-  int curl_code = 0;       // CURLcode; 0 when the transfer completed
-  std::string curl_error;  // curl's message when curl_code != 0
+  long status = 0;             // 0 when no response arrived
+  Headers headers;             // of the final response
+  std::vector<Headers> chain;  // every response of the redirect chain, the hub's first
+  std::string url;             // the URL that gave the final response
+  std::string body;            // body of a non-2xx response, or of any response without a sink
+  int curl_code = 0;           // CURLcode; 0 when the transfer completed
+  std::string curl_error;      // curl's message when curl_code != 0
 
-  // `name` from the hub's first response, else from the final one; "" when absent.
+  // `name` from the earliest response in the chain that has it (the hub's own headers, not
+  // the CDN's); "" when absent.
   std::string hub_header(const std::string& name) const;
 };
 

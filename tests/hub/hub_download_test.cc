@@ -5,11 +5,16 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <thread>
 
 #include "fake_hub.h"
 #include "io/error.h"
+#include "io/interrupt.h"
 #include "io/sha256.h"
 #include "test_util.h"
 
@@ -383,6 +388,56 @@ TEST_F(HubDownloadTest, DiskFullIsReportedOnTheIncompleteFile) {
   if (result == kNoMountNamespace) GTEST_SKIP() << result;
   EXPECT_EQ(result,
             "<tmpfs>/out/pytorch_model.bin.incomplete: cannot write: No space left on device");
+}
+
+// Runs `body` in a forked child (so the process-wide interrupt flag stays clean here) and
+// returns what it printed to the pipe.
+std::string in_child(const std::function<std::string()>& body) {
+  int fds[2];
+  if (pipe(fds) != 0) return "pipe failed";
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    std::string r = body();
+    ssize_t ignored = write(fds[1], r.data(), r.size());
+    (void)ignored;
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return out;
+}
+
+TEST_F(HubDownloadTest, CtrlCStopsAStalledTransferAndKeepsTheIncompleteFile) {
+  hub_.set_control(R"({"stall":{"file":"pytorch_model.bin","seconds":20,"times":1}})");
+  const HubOptions o = hub_.options();
+  const std::string out = out_;
+  std::string result = in_child([&] {
+    install_interrupt_handlers();
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      kill(getpid(), SIGINT);
+    }).detach();
+    const auto t0 = std::chrono::steady_clock::now();
+    NullProgress p;
+    std::string what = "no error";
+    try {
+      download_model(o, out, p);
+    } catch (const Error& e) {
+      what = std::string(e.what()) + " code " + std::to_string(static_cast<int>(e.code()));
+    }
+    const auto s =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0);
+    return what + (s.count() < 5 ? " promptly" : " slowly");
+  });
+  EXPECT_EQ(result, "interrupted; partial outputs removed code 130 promptly");
+  EXPECT_TRUE(fs::exists(out_ + "/pytorch_model.bin.incomplete"));  // kept for resuming
+  EXPECT_FALSE(fs::exists(out_ + "/pytorch_model.bin"));
 }
 
 TEST_F(HubDownloadTest, BadRepositoryIdsAreRefusedBeforeAnyRequest) {
