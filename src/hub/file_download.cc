@@ -215,12 +215,23 @@ DownloadResult download_to_temp(HttpClient& client, const HubOptions& options,
   ProgressGuard guard(progress, progress_started);
   Backoff backoff(options);
   std::optional<uint64_t> total;
+  std::optional<uint64_t> announced;  // the first total the server gave; later ones must agree
+  auto note_total = [&](std::optional<uint64_t> t) {
+    if (!t) return;
+    if (announced && *announced != *t) {
+      fail_and_delete(temp_path, url,
+                      "size mismatch: the server announced " + std::to_string(*announced) +
+                          " bytes, then " + std::to_string(*t));
+    }
+    announced = t;
+  };
   HttpResponse last;
   for (;;) {
     FileSink sink(fd.get(), temp_path, url, file, hash, written, progress, progress_started);
     HttpResponse r =
         client.get(url, written > 0 ? std::optional<uint64_t>(written) : std::nullopt, &sink);
     sink.rethrow_if_failed();
+    note_total(sink.total());
     if (r.curl_code == 0 && (r.status == 200 || r.status == 206)) {
       total = sink.total();
       last = std::move(r);
@@ -229,6 +240,7 @@ DownloadResult download_to_temp(HttpClient& client, const HubOptions& options,
     if (r.curl_code == 0 && r.status == 416) {
       // Nothing left to send: complete if the file already has the whole size.
       auto cr = parse_content_range(header(r.headers, "content-range"));
+      if (cr) note_total(cr->total);
       if (cr && cr->total && *cr->total == written) {
         total = cr->total;
         last = std::move(r);

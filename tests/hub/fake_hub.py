@@ -18,6 +18,7 @@ counters restart whenever its content changes:
   lie_size: {"file", "size"}               announce a wrong X-Linked-Size
   wrong_sha: ["file", ...]                 announce a wrong sha256 in X-Linked-Etag
   missing: ["file", ...]                   listed by the API but 404 on resolve
+  short_body: {"file", "extra", "times"}   announce Content-Length + extra, send less, hang up
 Every request is appended to --log as one JSON line:
   {"server", "path", "range", "auth", "status"}
 The first line on stdout is "PORTS <hub> <cdn>". Exits when its parent process goes away.
@@ -214,8 +215,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
+        short = take("short_body", name)
+        self.send_header("Content-Length", str(len(data) + (short["extra"] if short else 0)))
         self.end_headers()
+        if short:
+            self.wfile.write(data)
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         stall = take("stall", name)
         if stall:
             time.sleep(stall.get("seconds", 3))

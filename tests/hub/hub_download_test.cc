@@ -223,6 +223,16 @@ TEST_F(HubDownloadTest, WrongAnnouncedSizeIsRejectedAndNothingIsRenamed) {
   EXPECT_EQ(list_dir(out_), (std::vector<std::string>{"config.json"}));
 }
 
+TEST_F(HubDownloadTest, AServerThatChangesTheAnnouncedSizeIsNotBelieved) {
+  // config.json has no sha256 to fall back on: the Content-Length said 896, the 416 says 846.
+  hub_.set_control(R"({"short_body":{"file":"config.json","extra":50,"times":1}})");
+  EXPECT_EQ(error_of(hub_.options(), out_),
+            file_url("config.json") + ": size mismatch: the server announced 896 bytes, then 846");
+  EXPECT_EQ(requests_for("config.json"),
+            (std::vector<std::string>{"hub 200 ", "hub 416 bytes=846-"}));
+  EXPECT_TRUE(list_dir(out_).empty());
+}
+
 TEST_F(HubDownloadTest, WrongSha256IsRejectedAndNothingIsRenamed) {
   hub_.set_control(R"({"wrong_sha":["pytorch_model.bin"]})");
   const std::string good = sha256_hex(bin_bytes());
