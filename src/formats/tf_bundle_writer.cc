@@ -22,6 +22,7 @@ namespace ckpt {
 namespace {
 
 constexpr size_t kBufferBytes = size_t{8} << 20;
+constexpr size_t kDirectWriteBytes = size_t{1} << 20;
 
 class TfBundleWriter final : public TensorWriter {
  public:
@@ -126,14 +127,15 @@ class TfBundleWriter final : public TensorWriter {
     if (!open_) fail_index(std::string(call) + " without begin_tensor()");
   }
 
+  // Small appends are gathered into large writes; chunks already large go straight to the
+  // file, saving a copy (the caller's own bounded buffer is the buffer then).
   void put(std::span<const uint8_t> bytes) {
-    if (buffer_.size() + bytes.size() > kBufferBytes) {
+    if (bytes.size() >= kDirectWriteBytes) {
       flush();
-      if (bytes.size() >= kBufferBytes) {  // big chunk: one write, no copy
-        data_.write(bytes);
-        return;
-      }
+      data_.write(bytes);
+      return;
     }
+    if (buffer_.size() + bytes.size() > kBufferBytes) flush();
     buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
   }
 
