@@ -207,7 +207,8 @@ std::vector<NamedTensor> state_dict_tensors(Unpickler& u, const Value& top) {
 TensorView make_torch_view(const MappedFilePtr& file, const std::string& name,
                            const TorchTensor& t, const TorchStorage& s, uint64_t storage_at) {
   const std::string what = "tensor " + quoted(name);
-  if (shape_numel(t.shape) < 0) {
+  const int64_t n = shape_numel(t.shape);
+  if (n < 0 || static_cast<uint64_t>(n) > uint64_t{INT64_MAX} / dtype_size(s.dtype)) {
     throw_bad_input(file->path(), what + ": shape " + shape_to_string(t.shape) + " overflows");
   }
   // Highest element index the view can reach, computed without overflow.

@@ -154,6 +154,40 @@ std::string floats(std::initializer_list<float> values) {
   return out;
 }
 
+// fuzz/corpus/torch_file/small_{zip,legacy}.bin (fuzz/make_seeds.py): views of one storage,
+// fp16/bf16/bool storages, a 0-dim tensor and a non-tensor entry, in both formats.
+class SmallSeed : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(SmallSeed, ValuesViewsAndSharing) {
+  const Checkpoint ck =
+      read_pytorch_file(std::string(CKPT_SOURCE_DIR) + "/fuzz/corpus/torch_file/" + GetParam());
+  ASSERT_EQ(ck.tensors.size(), 7u);  // "step" (an int) is skipped
+  const auto& t = ck.tensors;
+  EXPECT_EQ(t[0].name, "w");
+  EXPECT_EQ(t[0].shape, (Shape{3, 4}));
+  EXPECT_EQ(torch_test::gather(t[0]), floats({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(t[1].name, "wt");
+  EXPECT_EQ(t[1].strides, (Shape{1, 4}));
+  EXPECT_EQ(t[1].offset, t[0].offset);  // same storage
+  EXPECT_EQ(torch_test::gather(t[1]), floats({0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}));
+  EXPECT_EQ(t[2].name, "tail");
+  EXPECT_EQ(t[2].offset, t[0].offset + 5 * 4);
+  EXPECT_EQ(torch_test::gather(t[2]), floats({5, 6, 7, 8}));
+  EXPECT_EQ(t[3].dtype, DType::kF16);
+  EXPECT_EQ(torch_test::gather(t[3]), std::string("\x00\x3c\x00\x3c\x00\x3c", 6));
+  EXPECT_EQ(t[4].dtype, DType::kBF16);
+  EXPECT_EQ(torch_test::gather(t[4]), std::string("\x00\x3f\x00\x3f", 4));
+  EXPECT_EQ(t[5].name, "mask");
+  EXPECT_EQ(t[5].dtype, DType::kBool);
+  EXPECT_EQ(t[5].shape, (Shape{1, 1, 2, 2}));
+  EXPECT_EQ(torch_test::gather(t[5]), std::string("\x01\x00\x01\x01", 4));
+  EXPECT_EQ(t[6].name, "scalar");
+  EXPECT_TRUE(t[6].shape.empty());
+  EXPECT_EQ(torch_test::gather(t[6]), floats({-1e9f}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, SmallSeed, ::testing::Values("small_zip.bin", "small_legacy.bin"));
+
 TEST(TorchReader, HandBuiltArchiveWithArchiveFolder) {
   TempDir tmp;
   const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 6, 1, {2, 2}, {1, 2}}});
