@@ -347,6 +347,20 @@ TEST_F(HubDownloadTest, CacheLayoutIsHuggingFacesAndASecondRunMakesNoDataRequest
   EXPECT_EQ(a.st_ino, b.st_ino);  // hard-linked, not a second copy
 }
 
+TEST_F(HubDownloadTest, WithoutAnOutputDirectoryTheSnapshotPathsAreReturned) {
+  HubOptions o = hub_.options();
+  o.cache_dir = tmp_ / "cache";
+  NullProgress p;
+  const std::string snap =
+      tmp_ / ("cache/models--EleutherAI--gpt-j-tiny/snapshots/" + hub_.commit_of_tiny());
+  EXPECT_EQ(download_model(o, "", p),
+            (std::vector<std::string>{snap + "/config.json", snap + "/pytorch_model.bin"}));
+  EXPECT_EQ(read_file(snap + "/pytorch_model.bin"), bin_bytes());
+  o.cache_dir.reset();
+  EXPECT_EQ(error_of(o, ""), "download needs an output directory or a cache directory");
+  EXPECT_EQ(last_code_, ExitCode::kUsage);
+}
+
 TEST_F(HubDownloadTest, OfflineResolvesTheRevisionFromTheCache) {
   HubOptions o = hub_.options();
   o.cache_dir = tmp_ / "cache";

@@ -25,7 +25,7 @@ std::string error_of(const std::function<void()>& f) {
   return "no error";
 }
 
-TEST(ChooseWeights, PrefersSafetensorsThenASingleFile) {
+TEST(HubChooseWeights, PrefersSafetensorsThenASingleFile) {
   EXPECT_EQ(choose_weights({"config.json", "pytorch_model.bin", "model.safetensors"}),
             "model.safetensors");
   EXPECT_EQ(choose_weights({"pytorch_model.bin.index.json", "model.safetensors.index.json"}),
@@ -37,12 +37,12 @@ TEST(ChooseWeights, PrefersSafetensorsThenASingleFile) {
   EXPECT_EQ(choose_weights({"config.json", "tf_model.h5"}), std::nullopt);
 }
 
-TEST(ShardsFromIndex, DistinctSortedShards) {
+TEST(HubShardsFromIndex, DistinctSortedShards) {
   EXPECT_EQ(shards_from_index(R"({"weight_map":{"x":"b.bin","y":"a.bin","z":"b.bin"}})", "i"),
             (std::vector<std::string>{"a.bin", "b.bin"}));
 }
 
-TEST(ShardsFromIndex, RefusesPathsOutsideTheDirectoryAndMalformedIndexes) {
+TEST(HubShardsFromIndex, RefusesPathsOutsideTheDirectoryAndMalformedIndexes) {
   EXPECT_EQ(error_of([] { shards_from_index(R"({"weight_map":{"w":"../evil.bin"}})", "idx"); }),
             "idx: weight_map entry \"w\" names an unsafe path \"../evil.bin\"");
   EXPECT_EQ(error_of([] { shards_from_index(R"({"weight_map":{"w":"/etc/passwd"}})", "idx"); }),
@@ -56,7 +56,7 @@ TEST(ShardsFromIndex, RefusesPathsOutsideTheDirectoryAndMalformedIndexes) {
   EXPECT_EQ(error_of([] { shards_from_index("{oops", "idx"); }), "idx: not a JSON object");
 }
 
-TEST(SafeRelativePath, OnlyPlainRelativePaths) {
+TEST(HubSafeRelativePath, OnlyPlainRelativePaths) {
   EXPECT_TRUE(is_safe_relative_path("a.bin"));
   EXPECT_TRUE(is_safe_relative_path("sub/a.bin"));
   for (const char* bad : {"", "/a", "a/../b", "..", ".", "a//b", "a/", "a\\b"}) {
@@ -64,7 +64,7 @@ TEST(SafeRelativePath, OnlyPlainRelativePaths) {
   }
 }
 
-TEST(RepoInfo, ParsesShaSiblingsAndSizes) {
+TEST(HubRepoInfo, ParsesShaSiblingsAndSizes) {
   RepoInfo info = parse_repo_info(
       R"({"sha":"abc","siblings":[{"rfilename":"config.json","size":12},{"rfilename":"x"}]})", "u");
   EXPECT_EQ(info.commit, "abc");
@@ -78,7 +78,7 @@ TEST(RepoInfo, ParsesShaSiblingsAndSizes) {
             "u: the hub's answer has no \"siblings\" file list");
 }
 
-TEST(Urls, RevisionAndFileArePercentEncoded) {
+TEST(HubUrls, RevisionAndFileArePercentEncoded) {
   HubOptions o;
   o.endpoint = "https://hub.example/";
   o.repo = "org/name";
@@ -89,7 +89,7 @@ TEST(Urls, RevisionAndFileArePercentEncoded) {
             "https://hub.example/org/name/resolve/refs%2Fpr%2F1/sub%20dir/a%2Bb.bin");
 }
 
-TEST(Urls, OriginIncludesSchemeHostAndPort) {
+TEST(HubUrls, OriginIncludesSchemeHostAndPort) {
   EXPECT_EQ(url_origin("https://HuggingFace.co/x/y"), "https://huggingface.co:443");
   EXPECT_EQ(url_origin("http://127.0.0.1:8080/a"), "http://127.0.0.1:8080");
   EXPECT_NE(url_origin("http://127.0.0.1:8080/a"), url_origin("http://127.0.0.1:8081/a"));
@@ -97,7 +97,7 @@ TEST(Urls, OriginIncludesSchemeHostAndPort) {
   EXPECT_EQ(url_origin("not a url"), "");
 }
 
-TEST(Etag, QuotesAndWeakPrefixAreStripped) {
+TEST(HubEtag, QuotesAndWeakPrefixAreStripped) {
   EXPECT_EQ(normalize_etag("\"abc\""), "abc");
   EXPECT_EQ(normalize_etag("W/\"abc\""), "abc");
   EXPECT_EQ(normalize_etag("abc"), "abc");
@@ -107,7 +107,7 @@ TEST(Etag, QuotesAndWeakPrefixAreStripped) {
   EXPECT_FALSE(is_sha256_hex(std::string(63, 'a') + "g"));
 }
 
-TEST(Cache, FolderNameFollowsHuggingFace) {
+TEST(HubCache, FolderNameFollowsHuggingFace) {
   EXPECT_EQ(cache_folder_name("EleutherAI/gpt-j-6B"), "models--EleutherAI--gpt-j-6B");
   EXPECT_EQ(cache_folder_name("gpt2"), "models--gpt2");
 }
