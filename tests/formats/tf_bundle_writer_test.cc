@@ -285,3 +285,31 @@ TEST(TfBundleWriterDiskFull, NamesTheFileAndLeavesNothing) {
 
 }  // namespace
 }  // namespace ckpt
+
+namespace ckpt {
+namespace {
+
+// The data fills the 64 KiB tmpfs exactly, so the failure comes from the index table, through
+// leveldb's TableBuilder, and must still carry our one-line message.
+TEST(TfBundleWriterDiskFull, IndexWriteFailureNamesTheIndex) {
+  const std::string result = run_in_small_tmpfs([](const std::string& mnt) {
+    std::string message = "no error";
+    {
+      auto writer = make_tf_bundle_writer(mnt + "/m");
+      try {
+        writer->begin_tensor({"w", DType::kU8, {64 << 10}});
+        writer->append(as_bytes(std::string(64 << 10, '\x42')));
+        writer->end_tensor();
+        writer->finish();
+      } catch (const Error& e) {
+        message = e.what();
+      }
+    }
+    return message + " | left: " + std::to_string(list_dir(mnt).size());
+  });
+  if (result == kNoMountNamespace) GTEST_SKIP() << result;
+  EXPECT_EQ(result, "<tmpfs>/m.index: cannot write: No space left on device | left: 0");
+}
+
+}  // namespace
+}  // namespace ckpt
