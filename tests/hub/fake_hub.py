@@ -12,6 +12,7 @@ Misbehaviour is switched by the JSON --control file, re-read on every request; t
 counters restart whenever its content changes:
   require_token: "T"          401 unless "Authorization: Bearer T" (hub only, not the CDN)
   redirect: true              resolve answers 302 to the CDN port
+  redirect: "relative"        resolve answers 307 to a relative URL on the hub itself (?hop=1)
   drop_after: {"file", "bytes", "times"}   send N bytes of the body then cut the connection
   stall: {"file", "seconds", "times"}      send the headers, then nothing for a while
   fail: {"file", "status", "times"}        answer with that status the first times
@@ -187,7 +188,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             fail = take("fail", name)
             if fail:
                 return self.send_simple(fail.get("status", 503), b"try again later")
-            if control().get("redirect"):
+            redirect = control().get("redirect")
+            if redirect == "relative" and "hop=1" not in self.path:
+                headers["Location"] = urllib.parse.urlsplit(self.path).path + "?hop=1"
+                return self.send_simple(307, b"", headers)
+            if redirect is True:
                 location = "http://127.0.0.1:%d/cdn/%s/%s" % (CDN_PORT, repo, urllib.parse.quote(name))
                 headers["Location"] = location
                 return self.send_simple(302, b"", headers)

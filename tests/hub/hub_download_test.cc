@@ -169,6 +169,18 @@ TEST_F(HubDownloadTest, RedirectToAnotherPortDoesNotForwardTheToken) {
   EXPECT_EQ(requests_for("pytorch_model.bin"), (std::vector<std::string>{"hub 302 ", "cdn 200 "}));
 }
 
+TEST_F(HubDownloadTest, ARelativeRedirectStaysOnTheHubAndKeepsTheToken) {
+  hub_.set_control(R"({"redirect":"relative","require_token":"s3cret"})");
+  HubOptions o = hub_.options();
+  o.token = "s3cret";
+  NullProgress p;
+  download_model(o, out_, p);
+  EXPECT_EQ(read_file(out_ + "/pytorch_model.bin"), bin_bytes());
+  EXPECT_EQ(requests_for("pytorch_model.bin"), (std::vector<std::string>{"hub 307 "}));
+  EXPECT_EQ(requests_for("pytorch_model.bin?hop=1"), (std::vector<std::string>{"hub 200 "}));
+  for (const LogEntry& e : hub_.log()) EXPECT_EQ(e.auth, "Bearer s3cret") << e.path;
+}
+
 TEST_F(HubDownloadTest, ResumeWorksThroughARedirect) {
   hub_.set_control(
       R"({"redirect":true,"drop_after":{"file":"pytorch_model.bin","bytes":200000,"times":1}})");
