@@ -1,6 +1,7 @@
 #include "models/params_yaml.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -93,7 +94,14 @@ GptjParams parse_gptj_params_yaml(const std::string& text, const std::string& pa
   c.n_inner = get_int("model.filter_size");
   c.n_positions = get_int("model.max_position_embeddings");
   c.vocab_size = get_int("train_input.vocab_size");
-  if (kv.count("model.layer_norm_epsilon")) c.layer_norm_epsilon = std::stod(kv["model.layer_norm_epsilon"]);
+  if (kv.count("model.layer_norm_epsilon")) {
+    const std::string& v = kv["model.layer_norm_epsilon"];
+    char* end = nullptr;
+    c.layer_norm_epsilon = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end != '\0') {
+      throw_bad_input(path, "\"model.layer_norm_epsilon\" must be a number, got \"" + v + "\"");
+    }
+  }
   p.share_embeddings = kv.count("model.share_embedding_weights") && kv["model.share_embedding_weights"] == "true";
   c.tie_word_embeddings = false;
   return p;
