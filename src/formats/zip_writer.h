@@ -1,0 +1,54 @@
+// A streaming ZIP writer for torch.save archives: entries are stored (no compression), each
+// entry's data starts on a 64-byte boundary (padding goes in an extra field, as PyTorch's own
+// writer does, so storages can be mapped and read in place), crc32 is computed while the data
+// streams through, and ZIP64 records are written so entries and offsets may exceed 4 GiB.
+//
+// Layout per entry: local header (sizes known up front, crc patched in after the data via
+// OutputFile::write_at), data. Then the central directory, the ZIP64 end record and locator,
+// and the classic end record.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "io/output_file.h"
+
+namespace ckpt {
+
+class ZipWriter {
+ public:
+  // Appends to `out` (which must be empty); the caller commits it after finish().
+  explicit ZipWriter(OutputFile& out) : out_(out) {}
+
+  // Starts an entry of exactly `size` bytes. Throws Error(kBadInput) for a duplicate name or
+  // when the previous entry is unfinished.
+  void begin_entry(const std::string& name, uint64_t size);
+  // Throws Error(kBadInput) when more than `size` bytes arrive.
+  void append(std::span<const uint8_t> bytes);
+  // Throws Error(kBadInput) when fewer than `size` bytes arrived.
+  void end_entry();
+  // A whole small entry at once.
+  void add_entry(const std::string& name, std::span<const uint8_t> bytes);
+  void finish();
+
+  static constexpr uint64_t kAlignment = 64;
+
+ private:
+  struct Entry {
+    std::string name;
+    uint64_t header_offset = 0;
+    uint64_t size = 0;
+    uint32_t crc = 0;
+  };
+
+  OutputFile& out_;
+  std::vector<Entry> entries_;
+  bool open_ = false;
+  bool finished_ = false;
+  uint64_t written_ = 0;
+  uint32_t crc_ = 0;
+};
+
+}  // namespace ckpt
