@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/hub_step.h"
 #include "cli/progress_bar.h"
 #include "convert/converter.h"
 
@@ -16,7 +17,9 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   opt.force = args.flag("force");
   opt.threads = static_cast<int>(args.integer("threads", default_threads(), 1, 256));
   opt.buffer_bytes = static_cast<size_t>(args.integer("buffer-mb", 32, 1, 4096)) << 20;
-  ProgressBar bar(progress_wanted(args.flag("no-progress")));
+  const bool show_progress = progress_wanted(args.flag("no-progress"));
+  if (!has_local_model(opt.input_dir)) download_into(args, opt.input_dir, show_progress, out);
+  ProgressBar bar(show_progress);
   const ConvertResult r = convert_hf_to_cs(opt, bar, out);
   (void)err;
   out << "converted " << r.tensors_written << " tensors, " << r.parameters << " parameters ("
@@ -35,7 +38,8 @@ const Command& convert_command() {
       "model.safetensors, or their sharded forms; float32, float16 or bfloat16) and writes a\n"
       "TensorFlow checkpoint for the Cerebras GPT-J model into OUT_DIR: tf_model.ckpt.index,\n"
       "tf_model.ckpt.data-00000-of-00001, checkpoint, keys.json, shapes.json and params.yaml.\n"
-      "Nothing appears in OUT_DIR until every file is complete.",
+      "Nothing appears in OUT_DIR until every file is complete. When HF_DIR has no weights,\n"
+      "the model is first downloaded into it from the HuggingFace Hub (see ckptconv download).",
       {opt_input_dir("HuggingFace model directory (config.json + weights)"),
        opt_output_dir("where the Cerebras checkpoint is written"),
        opt_share_embeddings(),
@@ -45,7 +49,12 @@ const Command& convert_command() {
        opt_no_progress(),
        opt_force()},
       run};
-  return c;
+  static const Command with_hub = [] {
+    Command full = c;
+    for (OptionSpec& s : hub_option_specs()) full.options.push_back(std::move(s));
+    return full;
+  }();
+  return with_hub;
 }
 
 }  // namespace ckpt::cli
