@@ -6,6 +6,7 @@
 #include <leveldb/options.h>
 #include <leveldb/table.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +27,7 @@ namespace {
 constexpr uint64_t kFooterSize = 48;
 constexpr uint64_t kTableMagic = 0xdb4775248b80fb57ull;
 constexpr int32_t kMaxShards = 100000;  // TF names shards with 5 digits
+constexpr uint64_t kCrcPiece = uint64_t{64} << 20;
 
 std::string hex32(uint32_t v) {
   char buf[16];
@@ -67,7 +69,14 @@ class TfBundleReaderImpl final : public TfBundleReader {
       crc =
           decode_tf_string_tensor(bytes, shape_numel(entry.shape), file->path(), entry.name).crc32c;
     } else {
-      crc = crc32c(bytes.data(), bytes.size());
+      // In pieces, handing each back to the kernel: checking a 6 GB bundle must not make
+      // 6 GB resident.
+      crc = 0;
+      for (uint64_t done = 0; done < bytes.size(); done += kCrcPiece) {
+        const uint64_t n = std::min<uint64_t>(kCrcPiece, bytes.size() - done);
+        crc = crc32c_extend(crc, bytes.data() + done, n);
+        file->release(entry.offset + done, n);
+      }
     }
     const uint32_t stored = crc32c_unmask(entry.masked_crc32c);
     if (crc != stored) {
@@ -88,6 +97,10 @@ class TfBundleReaderImpl final : public TfBundleReader {
 
   // Maps the shard on first use; throws Error(kIo) "<data file>: cannot open: ..." if absent.
   const MappedFilePtr& shard(int32_t id) const {
+    if (id < 0 || id >= num_shards_) {
+      fail("shard " + std::to_string(id) + " requested of a bundle with " +
+           std::to_string(num_shards_) + " shard(s)");
+    }
     std::lock_guard<std::mutex> lock(shards_mutex_);
     MappedFilePtr& slot = shards_.at(static_cast<size_t>(id));
     if (!slot) slot = MappedFile::open(data_path(id));
