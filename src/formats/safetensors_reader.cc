@@ -15,7 +15,7 @@
 namespace ckpt {
 namespace {
 
-using json = nlohmann::ordered_json;
+using json = nlohmann::json;
 
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
@@ -69,6 +69,14 @@ json parse_header(const std::string& path, std::string_view text) {
   return header;
 }
 
+// A JSON value for an error message: its text, cut short so a hostile header cannot make the
+// message huge.
+std::string brief(const json& v) {
+  std::string text = v.dump();
+  if (text.size() > 40) text = text.substr(0, 40) + "...";
+  return text;
+}
+
 struct Entry {
   std::string name;
   DType dtype;
@@ -111,7 +119,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   for (const json& d : shape) {
     if (!is_count(d) || d.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
       throw_bad_input(path,
-                      where + ": \"shape\" holds " + d.dump() + ", not a non-negative integer");
+                      where + ": \"shape\" holds " + brief(d) + ", not a non-negative integer");
     }
     e.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
   }
@@ -119,7 +127,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   const json& offsets = field("data_offsets");
   if (!offsets.is_array() || offsets.size() != 2 || !is_count(offsets[0]) ||
       !is_count(offsets[1])) {
-    throw_bad_input(path, where + ": \"data_offsets\" is " + offsets.dump() +
+    throw_bad_input(path, where + ": \"data_offsets\" is " + brief(offsets) +
                               ", not two non-negative integers");
   }
   e.begin = offsets[0].get<uint64_t>();
@@ -235,7 +243,7 @@ Checkpoint read_safetensors_file(const std::string& path) {
     }
     entries.push_back(parse_entry(path, key, value, buffer_size));
   }
-  // Equal offsets (zero-byte tensors) keep header order.
+  // Equal offsets (zero-byte tensors) keep name order.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
   });

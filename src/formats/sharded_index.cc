@@ -15,7 +15,7 @@
 namespace ckpt {
 namespace {
 
-using json = nlohmann::ordered_json;
+using json = nlohmann::json;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -42,7 +42,8 @@ Checkpoint read_sharded_index(const std::string& index_path) {
     MappedFilePtr f = MappedFile::open(index_path);
     return std::string(reinterpret_cast<const char*>(f->data()), f->size());
   }();
-  const json index = parse_strict_json(index_path, text, "index");
+  std::vector<std::string> order;  // weight_map keys as the file lists them
+  const json index = parse_strict_json(index_path, text, "index", "weight_map", &order);
   if (!index.is_object()) throw_bad_input(index_path, "index is not a JSON object");
   if (index.contains("metadata") && !index["metadata"].is_object()) {
     throw_bad_input(index_path, "index \"metadata\" is not a JSON object");
@@ -55,7 +56,8 @@ Checkpoint read_sharded_index(const std::string& index_path) {
   // Validate names and collect shards in order of first mention.
   std::vector<std::string> shard_names;
   std::map<std::string, size_t> shard_slot;
-  for (const auto& [tensor, file] : wm->items()) {
+  for (const std::string& tensor : order) {
+    const json& file = wm->at(tensor);
     if (!file.is_string()) {
       throw_bad_input(index_path, "weight_map entry of tensor '" + tensor + "' is " +
                                       std::string(file.type_name()) + ", not a file name");
@@ -88,7 +90,8 @@ Checkpoint read_sharded_index(const std::string& index_path) {
     out.files.push_back(path);
   }
 
-  for (const auto& [tensor, file] : wm->items()) {
+  for (const std::string& tensor : order) {
+    const json& file = wm->at(tensor);
     const Shard& s = shards[shard_slot.at(file.get_ref<const std::string&>())];
     auto it = s.by_name.find(tensor);
     if (it == s.by_name.end()) {

@@ -133,6 +133,33 @@ TEST_F(SafetensorsHandBuilt, EmptyCheckpoint) {
   EXPECT_TRUE(ckpt.tensors.empty());
 }
 
+TEST_F(SafetensorsHandBuilt, DeepNestingIsRefused) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_EQ(error_of_header(R"({"w":{"dtype":"U8","shape":)" + deep + "}}", 0),
+            "safetensors header nests deeper than 64 levels (at offset 89)");
+  // A brace inside a string does not count.
+  EXPECT_EQ(error_of_header(R"({"__metadata__":{"x":")" + std::string(100, '[') + R"("}})", 0),
+            "no error");
+}
+
+// Many tensors: the header is parsed in O(n log n) (nlohmann's callback parser is quadratic
+// and took minutes here), so 100000 tensors read in well under a second.
+TEST_F(SafetensorsHandBuilt, ManyTensors) {
+  std::string header = "{";
+  const int n = 100000;
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) header += ",";
+    header += "\"t" + std::to_string(n - i) +
+              "\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[" + std::to_string(i) + "," +
+              std::to_string(i + 1) + "]}";
+  }
+  header += "}";
+  const Checkpoint ckpt = read(safetensors_blob(header, std::string(n, 'x')));
+  ASSERT_EQ(ckpt.tensors.size(), static_cast<size_t>(n));
+  EXPECT_EQ(ckpt.tensors.front().name, "t100000");
+  EXPECT_EQ(ckpt.tensors.back().name, "t1");
+}
+
 TEST_F(SafetensorsHandBuilt, TooShortForTheLength) {
   EXPECT_EQ(error_of(""), "file is 0 bytes, too short for a safetensors header length (8 bytes)");
   EXPECT_EQ(error_of(std::string("\x02\0\0", 3)),
@@ -160,11 +187,10 @@ TEST_F(SafetensorsHandBuilt, HeaderPastTheEnd) {
 
 TEST_F(SafetensorsHandBuilt, NotJson) {
   EXPECT_EQ(error_of_header("{\"a\":", 0),
-            "safetensors header is not valid JSON (parse error at byte 6)");
-  EXPECT_EQ(error_of_header("", 0),
-            "safetensors header is not valid JSON (parse error at byte 1)");
+            "safetensors header is not valid JSON (parse error at offset 5)");
+  EXPECT_EQ(error_of_header("", 0), "safetensors header is not valid JSON (parse error at offset 0)");
   EXPECT_EQ(error_of_header("{} {}", 0),
-            "safetensors header is not valid JSON (parse error at byte 4)");
+            "safetensors header is not valid JSON (parse error at offset 3)");
 }
 
 TEST_F(SafetensorsHandBuilt, NotUtf8) {

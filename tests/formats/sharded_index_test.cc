@@ -127,7 +127,7 @@ TEST_F(ShardedHandBuilt, ShardNamesMustStayInTheDirectory) {
 }
 
 TEST_F(ShardedHandBuilt, MalformedIndex) {
-  EXPECT_EQ(error_of("{\"weight_map\":"), "index is not valid JSON (parse error at byte 15)");
+  EXPECT_EQ(error_of("{\"weight_map\":"), "index is not valid JSON (parse error at offset 14)");
   EXPECT_EQ(error_of("[]"), "index is not a JSON object");
   EXPECT_EQ(error_of(R"({"metadata":{}})"), "index has no \"weight_map\"");
   EXPECT_EQ(error_of(R"({"weight_map":[]})"), "index \"weight_map\" is not a JSON object");
