@@ -43,8 +43,8 @@ class Mutator {
 
  private:
   void one(Bytes& b, const std::vector<Bytes>& pool) {
-    static constexpr uint64_t kInteresting[] = {0,          1,          0x7f,       0x80,
-                                                0xff,       0x7fff,     0xffff,     0x7fffffff,
+    static constexpr uint64_t kInteresting[] = {0,          1,           0x7f,         0x80,
+                                                0xff,       0x7fff,      0xffff,       0x7fffffff,
                                                 0xffffffff, 0x100000000, ~uint64_t{0}, 64};
     switch (below(8)) {
       case 0:  // flip a bit

@@ -82,8 +82,8 @@ Checkpoint read_torch_legacy(const MappedFilePtr& file) {
   for (const TorchStorage& s : hooks.storages()) {
     auto [it, fresh] = roots.emplace(s.key, &s);
     if (!fresh && (it->second->dtype != s.dtype || it->second->root_numel != s.root_numel)) {
-      throw_bad_input(f.path(), "storage " + quoted(s.key) +
-                                    " is declared with two different types or sizes");
+      throw_bad_input(
+          f.path(), "storage " + quoted(s.key) + " is declared with two different types or sizes");
     }
   }
 
@@ -100,8 +100,8 @@ Checkpoint read_torch_legacy(const MappedFilePtr& file) {
     const auto count = static_cast<int64_t>(load_le64(count_bytes));
     const TorchStorage& s = *root->second;
     if (count != s.root_numel) {
-      throw_bad_input(f.path(), "storage " + quoted(s.key) + " at offset " +
-                                    std::to_string(in.at) + " holds " + std::to_string(count) +
+      throw_bad_input(f.path(), "storage " + quoted(s.key) + " at offset " + std::to_string(in.at) +
+                                    " holds " + std::to_string(count) +
                                     " elements but its persistent id says " +
                                     std::to_string(s.root_numel));
     }

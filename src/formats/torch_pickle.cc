@@ -17,11 +17,11 @@ constexpr const char* kStorageTag = "torch storage";
 
 const std::map<std::string, DType>& storage_classes() {
   static const std::map<std::string, DType> classes{
-      {"torch.FloatStorage", DType::kF32},   {"torch.HalfStorage", DType::kF16},
+      {"torch.FloatStorage", DType::kF32},     {"torch.HalfStorage", DType::kF16},
       {"torch.BFloat16Storage", DType::kBF16}, {"torch.DoubleStorage", DType::kF64},
-      {"torch.LongStorage", DType::kI64},    {"torch.IntStorage", DType::kI32},
-      {"torch.ShortStorage", DType::kI16},   {"torch.CharStorage", DType::kI8},
-      {"torch.ByteStorage", DType::kU8},     {"torch.BoolStorage", DType::kBool},
+      {"torch.LongStorage", DType::kI64},      {"torch.IntStorage", DType::kI32},
+      {"torch.ShortStorage", DType::kI16},     {"torch.CharStorage", DType::kI8},
+      {"torch.ByteStorage", DType::kU8},       {"torch.BoolStorage", DType::kBool},
   };
   return classes;
 }
@@ -79,7 +79,8 @@ Value* TorchPickleHooks::persistent_load(Unpickler& u, Value* pid) {
     u.fail("persistent id is a " + describe(*pid) + ", expected a ('storage', ...) tuple" + at(u));
   }
   const std::string& type = pid->items[0]->text;
-  if (type != "storage") u.fail("persistent id of type " + quoted(type) + " is not supported" + at(u));
+  if (type != "storage")
+    u.fail("persistent id of type " + quoted(type) + " is not supported" + at(u));
   if (pid->items.size() != want) {
     u.fail("storage persistent id has " + std::to_string(pid->items.size()) + " items, expected " +
            std::to_string(want) + at(u));
@@ -140,8 +141,8 @@ Value* TorchPickleHooks::rebuild_tensor(Unpickler& u, const Value& args) {
   t.shape = get_dims(u, args.items[2], "tensor size");
   t.strides = get_dims(u, args.items[3], "tensor stride");
   if (t.shape.size() != t.strides.size()) {
-    u.fail("tensor size " + shape_to_string(t.shape) + " and stride " +
-           shape_to_string(t.strides) + " differ in length" + at(u));
+    u.fail("tensor size " + shape_to_string(t.shape) + " and stride " + shape_to_string(t.strides) +
+           " differ in length" + at(u));
   }
   tensors_.push_back(std::move(t));
   return make_object(u, kTensorTag, tensors_.size() - 1);
@@ -152,7 +153,8 @@ Value* TorchPickleHooks::reduce(Unpickler& u, const Value& callable, Value* args
   if (f == "torch._utils._rebuild_tensor_v2") return rebuild_tensor(u, *args);
   if (!is_tuple(args)) u.fail(f + " called with a " + describe(*args) + at(u));
   if (f == "collections.OrderedDict") {
-    if (!args->items.empty()) u.fail("collections.OrderedDict with arguments is not supported" + at(u));
+    if (!args->items.empty())
+      u.fail("collections.OrderedDict with arguments is not supported" + at(u));
     return u.make(Kind::kDict);
   }
   if (f == "torch._utils._rebuild_parameter" || f == "torch._utils._rebuild_parameter_with_state") {
@@ -193,7 +195,8 @@ std::vector<NamedTensor> state_dict_tensors(Unpickler& u, const Value& top) {
     const Value* key = top.items[i];
     const Value* value = top.items[i + 1];
     if (!value->is(Kind::kObject) || value->text != kTensorTag) continue;  // not a tensor
-    if (!key->is(Kind::kString)) u.fail("state dict key is a " + describe(*key) + ", expected a str");
+    if (!key->is(Kind::kString))
+      u.fail("state dict key is a " + describe(*key) + ", expected a str");
     auto [it, fresh] = seen.emplace(key->text, out.size());
     if (fresh) {
       out.push_back({key->text, static_cast<size_t>(value->integer)});
@@ -204,8 +207,8 @@ std::vector<NamedTensor> state_dict_tensors(Unpickler& u, const Value& top) {
   return out;
 }
 
-TensorView make_torch_view(const MappedFilePtr& file, const std::string& name,
-                           const TorchTensor& t, const TorchStorage& s, uint64_t storage_at) {
+TensorView make_torch_view(const MappedFilePtr& file, const std::string& name, const TorchTensor& t,
+                           const TorchStorage& s, uint64_t storage_at) {
   const std::string what = "tensor " + quoted(name);
   const int64_t n = shape_numel(t.shape);
   if (n < 0 || static_cast<uint64_t>(n) > uint64_t{INT64_MAX} / dtype_size(s.dtype)) {
@@ -228,9 +231,9 @@ TensorView make_torch_view(const MappedFilePtr& file, const std::string& name,
   if (!fits) {
     throw_bad_input(file->path(), what + " (shape " + shape_to_string(t.shape) + ", stride " +
                                       shape_to_string(t.strides) + ", storage offset " +
-                                      std::to_string(t.offset) + ") reaches past the end of storage " +
-                                      quoted(s.key) + " (" + std::to_string(s.numel) +
-                                      " elements)");
+                                      std::to_string(t.offset) +
+                                      ") reaches past the end of storage " + quoted(s.key) + " (" +
+                                      std::to_string(s.numel) + " elements)");
   }
   TensorView v;
   v.name = name;

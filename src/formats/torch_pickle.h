@@ -17,7 +17,7 @@ namespace ckpt {
 
 // A storage as a persistent id declares it.
 struct TorchStorage {
-  std::string key;          // zip: data/<key>; legacy: the root key in the key list
+  std::string key;  // zip: data/<key>; legacy: the root key in the key list
   DType dtype = DType::kF32;
   int64_t numel = 0;        // elements of this storage
   int64_t root_numel = 0;   // legacy views: elements of the root storage (else == numel)
@@ -68,7 +68,7 @@ std::vector<NamedTensor> state_dict_tensors(pickle::Unpickler& u, const pickle::
 
 // A view of tensor `t` whose storage's element 0 is at byte `storage_at` of `file`. Throws
 // Error(kBadInput) naming `name` when the view reaches outside the storage's numel.
-TensorView make_torch_view(const MappedFilePtr& file, const std::string& name,
-                           const TorchTensor& t, const TorchStorage& s, uint64_t storage_at);
+TensorView make_torch_view(const MappedFilePtr& file, const std::string& name, const TorchTensor& t,
+                           const TorchStorage& s, uint64_t storage_at);
 
 }  // namespace ckpt

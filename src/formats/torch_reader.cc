@@ -21,7 +21,8 @@ Checkpoint read_pytorch_file(const std::string& path) {
   if (looks_like_zip(*file)) return read_torch_zip(file);
   if (head.size() >= 2 && static_cast<uint8_t>(head[0]) == 0x80) return read_torch_legacy(file);
   if (file->size() == 0) throw_bad_input(path, "is empty, not a PyTorch checkpoint");
-  throw_bad_input(path, "not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save file)");
+  throw_bad_input(path,
+                  "not a PyTorch checkpoint (neither a zip archive nor a legacy torch.save file)");
 }
 
 }  // namespace ckpt

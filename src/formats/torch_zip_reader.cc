@@ -22,7 +22,8 @@ const ZipEntry& find_data_pkl(const ZipArchive& zip) {
     found = &e;
   }
   if (found == nullptr) {
-    throw_bad_input(zip.path(), "zip archive has no <folder>/data.pkl entry (not a PyTorch checkpoint)");
+    throw_bad_input(zip.path(),
+                    "zip archive has no <folder>/data.pkl entry (not a PyTorch checkpoint)");
   }
   return *found;
 }
@@ -37,7 +38,8 @@ Checkpoint read_torch_zip(const MappedFilePtr& file) {
     auto bytes = zip.data(*order);
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (text != "little") {
-      throw_bad_input(zip.path(), "byteorder is " + quoted(text) + "; only little-endian checkpoints are supported");
+      throw_bad_input(zip.path(), "byteorder is " + quoted(text) +
+                                      "; only little-endian checkpoints are supported");
     }
   }
 

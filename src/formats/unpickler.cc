@@ -68,54 +68,102 @@ std::string hex2(uint8_t b) {
 
 const char* opcode_name(uint8_t op) {
   switch (op) {
-    case kMark: return "MARK";
-    case kStop: return "STOP";
-    case kPop: return "POP";
-    case kPopMark: return "POP_MARK";
-    case kDup: return "DUP";
-    case kBinFloat: return "BINFLOAT";
-    case kBinInt: return "BININT";
-    case kBinInt1: return "BININT1";
-    case kBinInt2: return "BININT2";
-    case kNone: return "NONE";
-    case kBinPersId: return "BINPERSID";
-    case kReduce: return "REDUCE";
-    case kBinString: return "BINSTRING";
-    case kShortBinString: return "SHORT_BINSTRING";
-    case kBinUnicode: return "BINUNICODE";
-    case kAppend: return "APPEND";
-    case kBuild: return "BUILD";
-    case kGlobal: return "GLOBAL";
-    case kDict: return "DICT";
-    case kEmptyDict: return "EMPTY_DICT";
-    case kAppends: return "APPENDS";
-    case kBinGet: return "BINGET";
-    case kLongBinGet: return "LONG_BINGET";
-    case kList: return "LIST";
-    case kEmptyList: return "EMPTY_LIST";
-    case kBinPut: return "BINPUT";
-    case kLongBinPut: return "LONG_BINPUT";
-    case kSetItem: return "SETITEM";
-    case kTuple: return "TUPLE";
-    case kEmptyTuple: return "EMPTY_TUPLE";
-    case kSetItems: return "SETITEMS";
-    case kBinBytes: return "BINBYTES";
-    case kShortBinBytes: return "SHORT_BINBYTES";
-    case kProto: return "PROTO";
-    case kTuple1: return "TUPLE1";
-    case kTuple2: return "TUPLE2";
-    case kTuple3: return "TUPLE3";
-    case kNewTrue: return "NEWTRUE";
-    case kNewFalse: return "NEWFALSE";
-    case kLong1: return "LONG1";
-    case kLong4: return "LONG4";
-    case kShortBinUnicode: return "SHORT_BINUNICODE";
-    case kBinUnicode8: return "BINUNICODE8";
-    case kBinBytes8: return "BINBYTES8";
-    case kStackGlobal: return "STACK_GLOBAL";
-    case kMemoize: return "MEMOIZE";
-    case kFrame: return "FRAME";
-    default: return nullptr;
+    case kMark:
+      return "MARK";
+    case kStop:
+      return "STOP";
+    case kPop:
+      return "POP";
+    case kPopMark:
+      return "POP_MARK";
+    case kDup:
+      return "DUP";
+    case kBinFloat:
+      return "BINFLOAT";
+    case kBinInt:
+      return "BININT";
+    case kBinInt1:
+      return "BININT1";
+    case kBinInt2:
+      return "BININT2";
+    case kNone:
+      return "NONE";
+    case kBinPersId:
+      return "BINPERSID";
+    case kReduce:
+      return "REDUCE";
+    case kBinString:
+      return "BINSTRING";
+    case kShortBinString:
+      return "SHORT_BINSTRING";
+    case kBinUnicode:
+      return "BINUNICODE";
+    case kAppend:
+      return "APPEND";
+    case kBuild:
+      return "BUILD";
+    case kGlobal:
+      return "GLOBAL";
+    case kDict:
+      return "DICT";
+    case kEmptyDict:
+      return "EMPTY_DICT";
+    case kAppends:
+      return "APPENDS";
+    case kBinGet:
+      return "BINGET";
+    case kLongBinGet:
+      return "LONG_BINGET";
+    case kList:
+      return "LIST";
+    case kEmptyList:
+      return "EMPTY_LIST";
+    case kBinPut:
+      return "BINPUT";
+    case kLongBinPut:
+      return "LONG_BINPUT";
+    case kSetItem:
+      return "SETITEM";
+    case kTuple:
+      return "TUPLE";
+    case kEmptyTuple:
+      return "EMPTY_TUPLE";
+    case kSetItems:
+      return "SETITEMS";
+    case kBinBytes:
+      return "BINBYTES";
+    case kShortBinBytes:
+      return "SHORT_BINBYTES";
+    case kProto:
+      return "PROTO";
+    case kTuple1:
+      return "TUPLE1";
+    case kTuple2:
+      return "TUPLE2";
+    case kTuple3:
+      return "TUPLE3";
+    case kNewTrue:
+      return "NEWTRUE";
+    case kNewFalse:
+      return "NEWFALSE";
+    case kLong1:
+      return "LONG1";
+    case kLong4:
+      return "LONG4";
+    case kShortBinUnicode:
+      return "SHORT_BINUNICODE";
+    case kBinUnicode8:
+      return "BINUNICODE8";
+    case kBinBytes8:
+      return "BINBYTES8";
+    case kStackGlobal:
+      return "STACK_GLOBAL";
+    case kMemoize:
+      return "MEMOIZE";
+    case kFrame:
+      return "FRAME";
+    default:
+      return nullptr;
   }
 }
 
@@ -164,9 +212,8 @@ std::string Unpickler::take_line() {
       return std::string(reinterpret_cast<const char*>(bytes_.data() + start), i - start);
     }
   }
-  fail(std::string(opcode_name(bytes_[op_pos_])) + " at offset " +
-       std::to_string(opcode_offset()) + ": no newline within " + std::to_string(kMaxLine) +
-       " bytes");
+  fail(std::string(opcode_name(bytes_[op_pos_])) + " at offset " + std::to_string(opcode_offset()) +
+       ": no newline within " + std::to_string(kMaxLine) + " bytes");
 }
 
 void Unpickler::take_text(Kind kind, uint64_t n) {
@@ -183,8 +230,8 @@ void Unpickler::take_text(Kind kind, uint64_t n) {
 
 void Unpickler::push(Value* v) {
   if (stack_.size() >= options_.limits.max_stack) {
-    fail("pickle stack deeper than " + std::to_string(options_.limits.max_stack) +
-         " at offset " + std::to_string(opcode_offset()));
+    fail("pickle stack deeper than " + std::to_string(options_.limits.max_stack) + " at offset " +
+         std::to_string(opcode_offset()));
   }
   stack_.push_back(v);
 }
@@ -229,8 +276,8 @@ void Unpickler::memo_put(uint64_t index) {
 Value* Unpickler::memo_get(uint64_t index) {
   auto it = memo_.find(index);
   if (it == memo_.end()) {
-    fail("memo key " + std::to_string(index) + " is not defined (" +
-         opcode_name(bytes_[op_pos_]) + " at offset " + std::to_string(opcode_offset()) + ")");
+    fail("memo key " + std::to_string(index) + " is not defined (" + opcode_name(bytes_[op_pos_]) +
+         " at offset " + std::to_string(opcode_offset()) + ")");
   }
   return it->second;
 }
@@ -280,7 +327,8 @@ Value* Unpickler::load() {
     op_pos_ = pos_;
     const uint8_t op = bytes_[pos_++];
     if (op == kStop) {
-      if (stack_.empty()) fail("STOP with an empty stack at offset " + std::to_string(opcode_offset()));
+      if (stack_.empty())
+        fail("STOP with an empty stack at offset " + std::to_string(opcode_offset()));
       return stack_.back();
     }
     step(op);
@@ -314,11 +362,16 @@ void Unpickler::step(uint8_t op) {
       }
       return push_global(module->text, name->text);
     }
-    case kBinPut: return memo_put(take_uint(1));
-    case kLongBinPut: return memo_put(take_uint(4));
-    case kMemoize: return memo_put(memo_.size());
-    case kBinGet: return push(memo_get(take_uint(1)));
-    case kLongBinGet: return push(memo_get(take_uint(4)));
+    case kBinPut:
+      return memo_put(take_uint(1));
+    case kLongBinPut:
+      return memo_put(take_uint(4));
+    case kMemoize:
+      return memo_put(memo_.size());
+    case kBinGet:
+      return push(memo_get(take_uint(1)));
+    case kLongBinGet:
+      return push(memo_get(take_uint(4)));
     case kMark:
       if (marks_.size() >= options_.limits.max_marks) {
         fail("pickle nested deeper than " + std::to_string(options_.limits.max_marks) +
@@ -400,7 +453,8 @@ void Unpickler::step(uint8_t op) {
       v->integer = static_cast<int64_t>(take_uint(op == kBinInt1 ? 1 : 2));
       return push(v);
     }
-    case kLong1: return push_int_bytes(take_uint(1));
+    case kLong1:
+      return push_int_bytes(take_uint(1));
     case kLong4: {
       const auto n = static_cast<int32_t>(static_cast<uint32_t>(take_uint(4)));
       if (n < 0) fail("LONG4 with negative length at offset " + std::to_string(opcode_offset()));
@@ -414,25 +468,34 @@ void Unpickler::step(uint8_t op) {
       std::memcpy(&v->real, &bits, sizeof bits);
       return push(v);
     }
-    case kNone: return push(make(Kind::kNone));
+    case kNone:
+      return push(make(Kind::kNone));
     case kNewTrue:
     case kNewFalse: {
       Value* v = make(Kind::kBool);
       v->boolean = op == kNewTrue;
       return push(v);
     }
-    case kBinUnicode: return take_text(Kind::kString, take_uint(4));
-    case kShortBinUnicode: return take_text(Kind::kString, take_uint(1));
-    case kBinUnicode8: return take_text(Kind::kString, take_uint(8));
-    case kShortBinString: return take_text(Kind::kString, take_uint(1));
+    case kBinUnicode:
+      return take_text(Kind::kString, take_uint(4));
+    case kShortBinUnicode:
+      return take_text(Kind::kString, take_uint(1));
+    case kBinUnicode8:
+      return take_text(Kind::kString, take_uint(8));
+    case kShortBinString:
+      return take_text(Kind::kString, take_uint(1));
     case kBinString: {
       const auto n = static_cast<int32_t>(static_cast<uint32_t>(take_uint(4)));
-      if (n < 0) fail("BINSTRING with negative length at offset " + std::to_string(opcode_offset()));
+      if (n < 0)
+        fail("BINSTRING with negative length at offset " + std::to_string(opcode_offset()));
       return take_text(Kind::kString, static_cast<uint64_t>(n));
     }
-    case kBinBytes: return take_text(Kind::kBytes, take_uint(4));
-    case kShortBinBytes: return take_text(Kind::kBytes, take_uint(1));
-    case kBinBytes8: return take_text(Kind::kBytes, take_uint(8));
+    case kBinBytes:
+      return take_text(Kind::kBytes, take_uint(4));
+    case kShortBinBytes:
+      return take_text(Kind::kBytes, take_uint(1));
+    case kBinBytes8:
+      return take_text(Kind::kBytes, take_uint(8));
     case kReduce: {
       Value* args = pop();
       Value* callable = pop();

@@ -32,17 +32,17 @@ class Hooks {
 };
 
 struct Limits {
-  size_t max_values = size_t{1} << 22;  // values created in total
-  size_t max_stack = size_t{1} << 20;   // stack depth
-  size_t max_marks = 256;               // MARK nesting
-  size_t max_memo = size_t{1} << 20;    // memo entries
+  size_t max_values = size_t{1} << 22;      // values created in total
+  size_t max_stack = size_t{1} << 20;       // stack depth
+  size_t max_marks = 256;                   // MARK nesting
+  size_t max_memo = size_t{1} << 20;        // memo entries
   uint64_t max_string = uint64_t{1} << 28;  // bytes of one string / bytes object
 };
 
 struct Options {
-  std::string file;             // for messages
-  std::string label;            // e.g. "data.pkl"; messages read "<file>: <label>: ..."
-  uint64_t base_offset = 0;     // added to every offset in messages
+  std::string file;          // for messages
+  std::string label;         // e.g. "data.pkl"; messages read "<file>: <label>: ..."
+  uint64_t base_offset = 0;  // added to every offset in messages
   std::unordered_set<std::string> allowed_globals;  // "module.name"
   Limits limits;
 };

@@ -135,22 +135,20 @@ void apply_zip64_extra(const MappedFile& f, const std::string& name, const uint8
 ZipEntry read_local(const MappedFile& f, const std::string& name, const Sizes& s) {
   const std::string where = "zip entry " + quoted(name);
   if (!f.contains(s.local_offset, kLocalSize)) {
-    throw_bad_input(f.path(), where + ": local header at offset " +
-                                  std::to_string(s.local_offset) +
-                                  " lies beyond the end of the file (" +
-                                  std::to_string(f.size()) + " bytes)");
+    throw_bad_input(f.path(), where + ": local header at offset " + std::to_string(s.local_offset) +
+                                  " lies beyond the end of the file (" + std::to_string(f.size()) +
+                                  " bytes)");
   }
   const uint8_t* p = f.data() + s.local_offset;
   if (load_le32(p) != kLocalSig) {
-    throw_bad_input(f.path(), where + ": no local header at offset " +
-                                  std::to_string(s.local_offset));
+    throw_bad_input(f.path(),
+                    where + ": no local header at offset " + std::to_string(s.local_offset));
   }
   const uint64_t name_len = load_le16(p + 26);
   const uint64_t extra_len = load_le16(p + 28);
   const uint64_t name_at = s.local_offset + kLocalSize;
   if (!f.contains(name_at, name_len + extra_len)) {
-    throw_bad_input(f.path(), where + ": local header at offset " +
-                                  std::to_string(s.local_offset) +
+    throw_bad_input(f.path(), where + ": local header at offset " + std::to_string(s.local_offset) +
                                   " runs past the end of the file");
   }
   const std::string_view local_name(reinterpret_cast<const char*>(f.data() + name_at), name_len);
@@ -160,8 +158,8 @@ ZipEntry read_local(const MappedFile& f, const std::string& name, const Sizes& s
   ZipEntry e{name, name_at + name_len + extra_len, s.size};
   if (!f.contains(e.data_offset, e.size)) {
     throw_bad_input(f.path(), where + ": data " + range(e.data_offset, e.size) +
-                                  " lies beyond the end of the file (" +
-                                  std::to_string(f.size()) + " bytes)");
+                                  " lies beyond the end of the file (" + std::to_string(f.size()) +
+                                  " bytes)");
   }
   return e;
 }
@@ -208,7 +206,8 @@ ZipArchive ZipArchive::open(MappedFilePtr file) {
     }
     apply_zip64_extra(f, name, p + kCentralSize + name_len, extra_len, &s);
     if (s.compressed != s.size) {
-      throw_bad_input(f.path(), "zip entry " + quoted(name) + " is stored but its compressed size " +
+      throw_bad_input(f.path(), "zip entry " + quoted(name) +
+                                    " is stored but its compressed size " +
                                     std::to_string(s.compressed) + " differs from its size " +
                                     std::to_string(s.size));
     }

@@ -67,8 +67,10 @@ INSTANTIATE_TEST_SUITE_P(Variants, TorchVariant,
 
 TEST(TorchReader, VariantDtypes) {
   EXPECT_EQ(read_pytorch_file(variant("zip-fp16/pytorch_model.bin")).tensors[0].dtype, DType::kF16);
-  EXPECT_EQ(read_pytorch_file(variant("zip-bf16/pytorch_model.bin")).tensors[0].dtype, DType::kBF16);
-  EXPECT_EQ(read_pytorch_file(variant("legacy-fp16/pytorch_model.bin")).tensors[0].dtype, DType::kF16);
+  EXPECT_EQ(read_pytorch_file(variant("zip-bf16/pytorch_model.bin")).tensors[0].dtype,
+            DType::kBF16);
+  EXPECT_EQ(read_pytorch_file(variant("legacy-fp16/pytorch_model.bin")).tensors[0].dtype,
+            DType::kF16);
 }
 
 TEST(TorchReader, ShardedBinShardsTogetherMatchTensorsJson) {
@@ -102,20 +104,22 @@ TEST(TorchReader, TrickyViewsKeepStridesOffsetsAndSharing) {
   EXPECT_EQ(lm->file, wte->file);
   // k_proj sits at storage offset 37 of a larger storage.
   EXPECT_EQ(torch_test::view_sha256(*k),
-            nlohmann::json::parse(read_file(variant("tricky/tensors.json")))
-                ["transformer.h.0.attn.k_proj.weight"]["sha256"]
-                    .get<std::string>());
+            nlohmann::json::parse(read_file(
+                variant("tricky/tensors.json")))["transformer.h.0.attn.k_proj.weight"]["sha256"]
+                .get<std::string>());
 }
 
 TEST(TorchReader, TruncatedZip) {
   const std::string path = variant("malformed-truncated/pytorch_model.bin");
-  EXPECT_EQ(error_of(path),
-            path + ": not a valid zip archive: end of central directory not found (truncated file?)");
+  EXPECT_EQ(
+      error_of(path),
+      path + ": not a valid zip archive: end of central directory not found (truncated file?)");
 }
 
 TEST(TorchReader, RefusesOsSystem) {
   const std::string path = variant("malformed-pickle-os-system/pytorch_model.bin");
-  EXPECT_EQ(error_of(path), path + ": data.pkl: refusing global 'os.system' (not on the allow-list)");
+  EXPECT_EQ(error_of(path),
+            path + ": data.pkl: refusing global 'os.system' (not on the allow-list)");
 }
 
 TEST(TorchReader, RefusesBuiltinsEval) {
@@ -137,8 +141,9 @@ TEST(TorchReader, EmptyAndForeignFiles) {
   EXPECT_EQ(error_of(tmp / "empty.bin"), tmp / "empty.bin: is empty, not a PyTorch checkpoint");
   write_file(tmp / "text.bin", "hello world");
   EXPECT_EQ(error_of(tmp / "text.bin"),
-            tmp / "text.bin: not a PyTorch checkpoint (neither a zip archive nor a legacy "
-                  "torch.save file)");
+            tmp /
+                "text.bin: not a PyTorch checkpoint (neither a zip archive nor a legacy "
+                "torch.save file)");
   try {
     read_pytorch_file(tmp / "missing.bin");
     ADD_FAILURE() << "no error";
@@ -186,7 +191,8 @@ TEST_P(SmallSeed, ValuesViewsAndSharing) {
   EXPECT_EQ(torch_test::gather(t[6]), floats({-1e9f}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, SmallSeed, ::testing::Values("small_zip.bin", "small_legacy.bin"));
+INSTANTIATE_TEST_SUITE_P(Formats, SmallSeed,
+                         ::testing::Values("small_zip.bin", "small_legacy.bin"));
 
 TEST(TorchReader, HandBuiltArchiveWithArchiveFolder) {
   TempDir tmp;
@@ -202,21 +208,23 @@ TEST(TorchReader, HandBuiltArchiveWithArchiveFolder) {
 TEST(TorchReader, ViewBeyondStorageNamesTheTensor) {
   TempDir tmp;
   const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 4, 1, {2, 2}, {2, 1}}});
-  write_file(tmp / "a.bin", make_zip({{"archive/data.pkl", pkl},
-                                      {"archive/data/0", floats({0, 1, 2, 3})}}));
+  write_file(tmp / "a.bin",
+             make_zip({{"archive/data.pkl", pkl}, {"archive/data/0", floats({0, 1, 2, 3})}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
-            tmp / "a.bin: tensor 'w' (shape [2, 2], stride [2, 1], storage offset 1) reaches past "
-                  "the end of storage '0' (4 elements)");
+            tmp /
+                "a.bin: tensor 'w' (shape [2, 2], stride [2, 1], storage offset 1) reaches past "
+                "the end of storage '0' (4 elements)");
 }
 
 TEST(TorchReader, StorageLargerThanItsEntry) {
   TempDir tmp;
   const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 5, 0, {4}, {1}}});
-  write_file(tmp / "a.bin", make_zip({{"archive/data.pkl", pkl},
-                                      {"archive/data/0", floats({0, 1, 2, 3})}}));
+  write_file(tmp / "a.bin",
+             make_zip({{"archive/data.pkl", pkl}, {"archive/data/0", floats({0, 1, 2, 3})}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
-            tmp / "a.bin: tensor 'w': storage '0' declares 5 float32 elements but zip entry "
-                  "'archive/data/0' holds 16 bytes");
+            tmp /
+                "a.bin: tensor 'w': storage '0' declares 5 float32 elements but zip entry "
+                "'archive/data/0' holds 16 bytes");
 }
 
 TEST(TorchReader, MissingStorageEntry) {
@@ -236,12 +244,12 @@ TEST(TorchReader, ZipWithoutDataPkl) {
 
 TEST(TorchReader, UnknownStorageClassIsRefused) {
   TempDir tmp;
-  const std::string pkl =
-      state_dict_pickle({{"w", "ComplexFloatStorage", "0", 1, 0, {1}, {1}}});
+  const std::string pkl = state_dict_pickle({{"w", "ComplexFloatStorage", "0", 1, 0, {1}, {1}}});
   write_file(tmp / "a.bin", make_zip({{"archive/data.pkl", pkl}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
-            tmp / "a.bin: data.pkl: refusing global 'torch.ComplexFloatStorage' (not on the "
-                  "allow-list)");
+            tmp /
+                "a.bin: data.pkl: refusing global 'torch.ComplexFloatStorage' (not on the "
+                "allow-list)");
 }
 
 TEST(TorchReader, NonTensorValuesAreSkipped) {
@@ -249,8 +257,8 @@ TEST(TorchReader, NonTensorValuesAreSkipped) {
   std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 1, 0, {}, {}}});
   pkl.pop_back();  // STOP
   pkl += torch_test::p_unicode("step") + torch_test::p_int(7) + "s.";
-  write_file(tmp / "a.bin", make_zip({{"archive/data.pkl", pkl},
-                                      {"archive/data/0", floats({2.5f})}}));
+  write_file(tmp / "a.bin",
+             make_zip({{"archive/data.pkl", pkl}, {"archive/data/0", floats({2.5f})}}));
   const Checkpoint ck = read_pytorch_file(tmp / "a.bin");
   ASSERT_EQ(ck.tensors.size(), 1u);
   EXPECT_EQ(ck.tensors[0].name, "w");

@@ -78,7 +78,10 @@ TEST(Unpickler, Protocol4ValuesMemoAndFraming) {
 
 TEST(Unpickler, MemoSharesObjectsAndCyclesAreHarmless) {
   // l = []; l.append(l); (l, l)
-  const std::string bytes("\x80\x02]q\x00h\x00" "ah\x00\x86.", 12);
+  const std::string bytes(
+      "\x80\x02]q\x00h\x00"
+      "ah\x00\x86.",
+      12);
   Unpickler u(as_bytes(bytes), torch_options(), nullptr);
   const Value* t = u.load();
   ASSERT_TRUE(t->is(Kind::kTuple));
@@ -87,7 +90,8 @@ TEST(Unpickler, MemoSharesObjectsAndCyclesAreHarmless) {
 }
 
 TEST(Unpickler, RealDataPklGivesTheStateDict) {
-  const ZipArchive zip = ZipArchive::open(MappedFile::open(test_data("gptj-tiny/pytorch_model.bin")));
+  const ZipArchive zip =
+      ZipArchive::open(MappedFile::open(test_data("gptj-tiny/pytorch_model.bin")));
   const ZipEntry* pkl = zip.find("pytorch_model/data.pkl");
   ASSERT_NE(pkl, nullptr);
   TorchPickleHooks hooks(false);
@@ -130,8 +134,10 @@ TEST(Unpickler, HostileNamesAreEscapedInMessages) {
 }
 
 TEST(Unpickler, UnknownOpcode) {
-  EXPECT_EQ(error_of("\x80\x02i."s), "f.bin: data.pkl: unsupported pickle opcode 0x69 ('i') at offset 2");
-  EXPECT_EQ(error_of("\x80\x02\xff."s), "f.bin: data.pkl: unsupported pickle opcode 0xff at offset 2");
+  EXPECT_EQ(error_of("\x80\x02i."s),
+            "f.bin: data.pkl: unsupported pickle opcode 0x69 ('i') at offset 2");
+  EXPECT_EQ(error_of("\x80\x02\xff."s),
+            "f.bin: data.pkl: unsupported pickle opcode 0xff at offset 2");
   // NEWOBJ is not needed by torch files and not supported.
   EXPECT_EQ(error_of("\x80\x02N)\x81."s),
             "f.bin: data.pkl: unsupported pickle opcode 0x81 at offset 4");
@@ -191,8 +197,9 @@ TEST(Unpickler, StackDepthIsBounded) {
 }
 
 TEST(Unpickler, TruncatedMidOpcode) {
-  EXPECT_EQ(error_of(std::string("\x80\x02J\x01\x02", 5)),
-            "f.bin: data.pkl: truncated pickle: BININT at offset 2 needs 4 more bytes, only 2 left");
+  EXPECT_EQ(
+      error_of(std::string("\x80\x02J\x01\x02", 5)),
+      "f.bin: data.pkl: truncated pickle: BININT at offset 2 needs 4 more bytes, only 2 left");
   EXPECT_EQ(error_of("\x80"s),
             "f.bin: data.pkl: truncated pickle: PROTO at offset 0 needs 1 more bytes, only 0 left");
   EXPECT_EQ(error_of("\x80\x02\x63torch\nFloatSto"s),
@@ -202,10 +209,12 @@ TEST(Unpickler, TruncatedMidOpcode) {
 
 TEST(Unpickler, StackMisuse) {
   EXPECT_EQ(error_of("\x80\x02R."s), "f.bin: data.pkl: pickle stack underflow: REDUCE at offset 2");
-  EXPECT_EQ(error_of("\x80\x02N(s."s), "f.bin: data.pkl: pickle stack underflow: SETITEM at offset 4");
+  EXPECT_EQ(error_of("\x80\x02N(s."s),
+            "f.bin: data.pkl: pickle stack underflow: SETITEM at offset 4");
   EXPECT_EQ(error_of("\x80\x02Nt."s), "f.bin: data.pkl: TUPLE without MARK at offset 3");
   EXPECT_EQ(error_of("\x80\x02NNa."s), "f.bin: data.pkl: APPEND on a None at offset 4");
-  EXPECT_EQ(error_of("\x80\x02}(Nu."s), "f.bin: data.pkl: SETITEMS with an odd number of items at offset 5");
+  EXPECT_EQ(error_of("\x80\x02}(Nu."s),
+            "f.bin: data.pkl: SETITEMS with an odd number of items at offset 5");
   EXPECT_EQ(error_of("\x80\x02."s), "f.bin: data.pkl: STOP with an empty stack at offset 2");
 }
 

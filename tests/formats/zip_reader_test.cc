@@ -45,7 +45,8 @@ void patch32(std::string& s, size_t at, uint32_t v) {
 }
 
 TEST(ZipReader, TorchWrittenFixture) {
-  const ZipArchive zip = ZipArchive::open(MappedFile::open(test_data("gptj-tiny/pytorch_model.bin")));
+  const ZipArchive zip =
+      ZipArchive::open(MappedFile::open(test_data("gptj-tiny/pytorch_model.bin")));
   ASSERT_EQ(zip.entries().size(), 31u);
   EXPECT_EQ(zip.entries()[0].name, "pytorch_model/data.pkl");
   EXPECT_EQ(zip.entries()[0].size, 4180u);
@@ -163,14 +164,16 @@ TEST(ZipReader, Zip64RecordOutsideTheFile) {
   const size_t locator = z.size() - 22 - 20;
   patch32(z, locator + 8, 0x7fffff00);
   ZipFile f(z);
-  EXPECT_EQ(f.error(), f.path() + ": not a valid zip archive: ZIP64 end of central directory "
-                                  "record (offset 2147483392, 56 bytes) lies outside the file");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": not a valid zip archive: ZIP64 end of central directory "
+                           "record (offset 2147483392, 56 bytes) lies outside the file");
 }
 
 TEST(ZipReader, GarbageHasNoEndRecord) {
   ZipFile f(std::string(1000, 'x'));
-  EXPECT_EQ(f.error(),
-            f.path() + ": not a valid zip archive: end of central directory not found (truncated file?)");
+  EXPECT_EQ(
+      f.error(),
+      f.path() + ": not a valid zip archive: end of central directory not found (truncated file?)");
   ZipFile empty("");
   EXPECT_EQ(empty.error(), empty.path() +
                                ": not a valid zip archive: end of central directory not found "
@@ -181,36 +184,41 @@ TEST(ZipReader, EndRecordWithImpossibleCommentLength) {
   std::string z = make_zip({{"a", "x"}});
   z[z.size() - 2] = 5;  // claims a comment the file does not have
   ZipFile f(z);
-  EXPECT_EQ(f.error(),
-            f.path() + ": not a valid zip archive: end of central directory not found (truncated file?)");
+  EXPECT_EQ(
+      f.error(),
+      f.path() + ": not a valid zip archive: end of central directory not found (truncated file?)");
 }
 
 TEST(ZipReader, CentralDirectoryOutsideTheFile) {
   std::string z = make_zip({{"a", "x"}});
   patch32(z, z.size() - 6, 0x10000);  // central directory offset
   ZipFile f(z);
-  EXPECT_EQ(f.error(), f.path() + ": not a valid zip archive: central directory (offset 65536, 47 "
-                                  "bytes) lies outside the file (101 bytes)");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": not a valid zip archive: central directory (offset 65536, 47 "
+                           "bytes) lies outside the file (101 bytes)");
 }
 
 TEST(ZipReader, TooManyEntriesClaimed) {
   std::string z = make_zip({{"a", "x"}});
   z[z.size() - 12] = 9;  // total entries
   ZipFile f(z);
-  EXPECT_EQ(f.error(), f.path() + ": not a valid zip archive: central directory claims 9 entries "
-                                  "but 47 bytes hold at most 1");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": not a valid zip archive: central directory claims 9 entries "
+                           "but 47 bytes hold at most 1");
 }
 
 TEST(ZipReader, CompressedEntryIsRefused) {
   ZipFile f(make_zip({{"archive/data/0", "x", 8}}));
-  EXPECT_EQ(f.error(), f.path() + ": zip entry 'archive/data/0' is compressed (method 8); only "
-                                  "stored (uncompressed) entries are supported");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": zip entry 'archive/data/0' is compressed (method 8); only "
+                           "stored (uncompressed) entries are supported");
 }
 
 TEST(ZipReader, LocalNameMismatch) {
   ZipFile f(make_zip({{"archive/data.pkl", "x", 0, "archive/data.pkX"}}));
-  EXPECT_EQ(f.error(), f.path() + ": zip entry 'archive/data.pkl': local header names it "
-                                  "'archive/data.pkX'");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": zip entry 'archive/data.pkl': local header names it "
+                           "'archive/data.pkX'");
 }
 
 TEST(ZipReader, EntryBeyondEndOfFile) {
@@ -219,24 +227,27 @@ TEST(ZipReader, EntryBeyondEndOfFile) {
   patch32(z, cd + 20, 1000);  // compressed size
   patch32(z, cd + 24, 1000);  // size
   ZipFile f(z);
-  EXPECT_EQ(f.error(), f.path() + ": zip entry 'a': data (offset 31, 1000 bytes) lies beyond the "
-                                  "end of the file (103 bytes)");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": zip entry 'a': data (offset 31, 1000 bytes) lies beyond the "
+                           "end of the file (103 bytes)");
 }
 
 TEST(ZipReader, LocalHeaderBeyondEndOfFile) {
   std::string z = make_zip({{"a", "xyz"}});
   patch32(z, z.size() - 22 - 47 + 42, 0xfffffff0);
   ZipFile f(z);
-  EXPECT_EQ(f.error(), f.path() + ": zip entry 'a': local header at offset 4294967280 lies beyond "
-                                  "the end of the file (103 bytes)");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": zip entry 'a': local header at offset 4294967280 lies beyond "
+                           "the end of the file (103 bytes)");
 }
 
 TEST(ZipReader, StoredSizesMustAgree) {
   std::string z = make_zip({{"a", "xyz"}});
   patch32(z, z.size() - 22 - 47 + 20, 2);
   ZipFile f(z);
-  EXPECT_EQ(f.error(), f.path() + ": zip entry 'a' is stored but its compressed size 2 differs "
-                                  "from its size 3");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": zip entry 'a' is stored but its compressed size 2 differs "
+                           "from its size 3");
 }
 
 TEST(ZipReader, DuplicateNames) {
@@ -246,16 +257,18 @@ TEST(ZipReader, DuplicateNames) {
 
 TEST(ZipReader, HostileNameIsEscaped) {
   ZipFile f(make_zip({{"a\nb", "1", 8}}));
-  EXPECT_EQ(f.error(), f.path() + ": zip entry 'a\\nb' is compressed (method 8); only stored "
-                                  "(uncompressed) entries are supported");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": zip entry 'a\\nb' is compressed (method 8); only stored "
+                           "(uncompressed) entries are supported");
 }
 
 TEST(ZipReader, CentralEntryRunsPastTheDirectory) {
   std::string z = make_zip({{"a", "1"}});
   z[z.size() - 22 - 47 + 28] = 100;  // name length
   ZipFile f(z);
-  EXPECT_EQ(f.error(), f.path() + ": not a valid zip archive: central directory entry 0 at offset "
-                                  "32 runs past the end of the directory");
+  EXPECT_EQ(f.error(), f.path() +
+                           ": not a valid zip archive: central directory entry 0 at offset "
+                           "32 runs past the end of the directory");
 }
 
 }  // namespace
