@@ -196,7 +196,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, SmallSeed,
 
 TEST(TorchReader, HandBuiltArchiveWithArchiveFolder) {
   TempDir tmp;
-  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 6, 1, {2, 2}, {1, 2}}});
+  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 6, 1, {2, 2}, {1, 2}, ""}});
   write_file(tmp / "a.bin", make_zip({{"archive/data.pkl", pkl},
                                       {"archive/data/0", floats({0, 1, 2, 3, 4, 5})},
                                       {"archive/version", "3\n"}}));
@@ -207,7 +207,7 @@ TEST(TorchReader, HandBuiltArchiveWithArchiveFolder) {
 
 TEST(TorchReader, ViewBeyondStorageNamesTheTensor) {
   TempDir tmp;
-  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 4, 1, {2, 2}, {2, 1}}});
+  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 4, 1, {2, 2}, {2, 1}, ""}});
   write_file(tmp / "a.bin",
              make_zip({{"archive/data.pkl", pkl}, {"archive/data/0", floats({0, 1, 2, 3})}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
@@ -218,7 +218,7 @@ TEST(TorchReader, ViewBeyondStorageNamesTheTensor) {
 
 TEST(TorchReader, StorageLargerThanItsEntry) {
   TempDir tmp;
-  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 5, 0, {4}, {1}}});
+  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 5, 0, {4}, {1}, ""}});
   write_file(tmp / "a.bin",
              make_zip({{"archive/data.pkl", pkl}, {"archive/data/0", floats({0, 1, 2, 3})}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
@@ -229,7 +229,7 @@ TEST(TorchReader, StorageLargerThanItsEntry) {
 
 TEST(TorchReader, MissingStorageEntry) {
   TempDir tmp;
-  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "7", 4, 0, {4}, {1}}});
+  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "7", 4, 0, {4}, {1}, ""}});
   write_file(tmp / "a.bin", make_zip({{"archive/data.pkl", pkl}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
             tmp / "a.bin: tensor 'w': storage '7' has no zip entry 'archive/data/7'");
@@ -244,7 +244,8 @@ TEST(TorchReader, ZipWithoutDataPkl) {
 
 TEST(TorchReader, UnknownStorageClassIsRefused) {
   TempDir tmp;
-  const std::string pkl = state_dict_pickle({{"w", "ComplexFloatStorage", "0", 1, 0, {1}, {1}}});
+  const std::string pkl =
+      state_dict_pickle({{"w", "ComplexFloatStorage", "0", 1, 0, {1}, {1}, ""}});
   write_file(tmp / "a.bin", make_zip({{"archive/data.pkl", pkl}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
             tmp /
@@ -254,7 +255,7 @@ TEST(TorchReader, UnknownStorageClassIsRefused) {
 
 TEST(TorchReader, NonTensorValuesAreSkipped) {
   TempDir tmp;
-  std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 1, 0, {}, {}}});
+  std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 1, 0, {}, {}, ""}});
   pkl.pop_back();  // STOP
   pkl += torch_test::p_unicode("step") + torch_test::p_int(7) + "s.";
   write_file(tmp / "a.bin",
@@ -263,6 +264,88 @@ TEST(TorchReader, NonTensorValuesAreSkipped) {
   ASSERT_EQ(ck.tensors.size(), 1u);
   EXPECT_EQ(ck.tensors[0].name, "w");
   EXPECT_EQ(torch_test::gather(ck.tensors[0]), floats({2.5f}));
+}
+
+TEST(TorchReader, BigEndianZipIsRefused) {
+  TempDir tmp;
+  const std::string pkl = state_dict_pickle({{"w", "FloatStorage", "0", 1, 0, {}, {}, ""}});
+  write_file(tmp / "a.bin", make_zip({{"archive/data.pkl", pkl},
+                                      {"archive/byteorder", "big"},
+                                      {"archive/data/0", floats({1})}}));
+  EXPECT_EQ(error_of(tmp / "a.bin"),
+            tmp / "a.bin: byteorder is 'big'; only little-endian checkpoints are supported");
+}
+
+// Hand-built legacy files: a storage view (6th persistent id item) and broken data sections.
+PickleTensor legacy_view_tensor() {
+  // ('storage', FloatStorage, 'r', 'cpu', 6, ('v', 2, 3)): elements 2..4 of root 'r'.
+  return {
+      "w", "FloatStorage",
+      "r", 6,
+      0,   {3},
+      {1}, "(" + torch_test::p_unicode("v") + torch_test::p_int(2) + torch_test::p_int(3) + "t"};
+}
+
+TEST(TorchReader, LegacyStorageView) {
+  TempDir tmp;
+  const std::string objects = state_dict_pickle({legacy_view_tensor()});
+  write_file(tmp / "a.bin", torch_test::legacy_file(objects, {{"r", floats({0, 1, 2, 3, 4, 5})}}));
+  const Checkpoint ck = read_pytorch_file(tmp / "a.bin");
+  EXPECT_EQ(ck.format, "pytorch-legacy");
+  ASSERT_EQ(ck.tensors.size(), 1u);
+  EXPECT_EQ(torch_test::gather(ck.tensors[0]), floats({2, 3, 4}));
+}
+
+TEST(TorchReader, LegacyViewBeyondItsStorage) {
+  TempDir tmp;
+  PickleTensor t = legacy_view_tensor();
+  t.offset = 1;  // elements 1..3 of a 3-element view
+  write_file(tmp / "a.bin",
+             torch_test::legacy_file(state_dict_pickle({t}), {{"r", floats({0, 1, 2, 3, 4, 5})}}));
+  EXPECT_EQ(error_of(tmp / "a.bin"),
+            tmp /
+                "a.bin: tensor 'w' (shape [3], stride [1], storage offset 1) reaches past the "
+                "end of storage 'r' (3 elements)");
+}
+
+TEST(TorchReader, LegacyCountMismatch) {
+  TempDir tmp;
+  const std::string objects = state_dict_pickle({legacy_view_tensor()});
+  const std::string file =
+      torch_test::legacy_file(objects, {{"r", floats({0, 1, 2, 3, 4, 5})}}, "\x80\x02}.", {5});
+  write_file(tmp / "a.bin", file);
+  const size_t count_at = file.size() - 24 - 8;
+  EXPECT_EQ(error_of(tmp / "a.bin"),
+            tmp / ("a.bin: storage 'r' at offset " + std::to_string(count_at) +
+                   " holds 5 elements but its persistent id says 6"));
+}
+
+TEST(TorchReader, LegacyUndeclaredKey) {
+  TempDir tmp;
+  const std::string objects = state_dict_pickle({legacy_view_tensor()});
+  write_file(tmp / "a.bin", torch_test::legacy_file(
+                                objects, {{"zz", floats({1})}, {"r", floats({0, 1, 2, 3, 4, 5})}}));
+  EXPECT_EQ(error_of(tmp / "a.bin"),
+            tmp / "a.bin: storage 'zz' is in the key list but no tensor declares its type");
+}
+
+TEST(TorchReader, LegacyStorageMissingFromKeyList) {
+  TempDir tmp;
+  const std::string objects = state_dict_pickle({legacy_view_tensor()});
+  write_file(tmp / "a.bin", torch_test::legacy_file(objects, {}));
+  EXPECT_EQ(error_of(tmp / "a.bin"),
+            tmp / "a.bin: tensor 'w': storage 'r' is missing from the key list");
+}
+
+TEST(TorchReader, LegacyBigEndianIsRefused) {
+  TempDir tmp;
+  const std::string objects = state_dict_pickle({legacy_view_tensor()});
+  const std::string sys_info = "\x80\x02}" + torch_test::p_unicode("little_endian") + "\x89s.";
+  write_file(tmp / "a.bin", torch_test::legacy_file(objects, {}, sys_info));
+  EXPECT_EQ(error_of(tmp / "a.bin"),
+            tmp /
+                "a.bin: sys_info (pickle at offset 21): only little-endian checkpoints are "
+                "supported");
 }
 
 TEST(TorchReader, TruncatedLegacyFile) {

@@ -150,6 +150,7 @@ struct PickleTensor {
   uint32_t offset = 0;
   std::vector<uint32_t> shape;
   std::vector<uint32_t> stride;
+  std::string view_metadata;  // legacy files: pickle of the 6th persistent id item ("N", ...)
 };
 
 inline std::string state_dict_pickle(const std::vector<PickleTensor>& tensors) {
@@ -158,7 +159,7 @@ inline std::string state_dict_pickle(const std::vector<PickleTensor>& tensors) {
     p += p_unicode(t.name);
     p += p_global("torch._utils", "_rebuild_tensor_v2");
     p += "((" + p_unicode("storage") + p_global("torch", t.storage_class) + p_unicode(t.key) +
-         p_unicode("cpu") + p_int(t.numel) + "tQ";
+         p_unicode("cpu") + p_int(t.numel) + t.view_metadata + "tQ";
     p += p_int(t.offset);
     p += "(";
     for (uint32_t d : t.shape) p += p_int(d);
@@ -168,6 +169,27 @@ inline std::string state_dict_pickle(const std::vector<PickleTensor>& tensors) {
     p += "s";
   }
   return p + ".";
+}
+
+// A legacy torch.save file: magic, protocol 1001, sys_info, `objects`, the key list, then per
+// key an int64 element count and the raw bytes.
+inline std::string legacy_file(const std::string& objects,
+                               const std::vector<std::pair<std::string, std::string>>& storages,
+                               const std::string& sys_info = "\x80\x02}.",
+                               const std::vector<int64_t>& counts = {}) {
+  std::string out("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.", 15);
+  out += "\x80\x02M\xe9\x03.";
+  out += sys_info;
+  out += objects;
+  out += "\x80\x02](";
+  for (const auto& [key, bytes] : storages) out += p_unicode(key);
+  out += "e.";
+  for (size_t i = 0; i < storages.size(); ++i) {
+    const std::string& bytes = storages[i].second;
+    put64(out, i < counts.size() ? static_cast<uint64_t>(counts[i]) : bytes.size() / 4);
+    out += bytes;
+  }
+  return out;
 }
 
 }  // namespace ckpt::torch_test
