@@ -1,9 +1,11 @@
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/hub_step.h"
 #include "cli/progress_bar.h"
 #include "convert/converter.h"
+#include "models/model_config.h"
 
 namespace ckpt::cli {
 namespace {
@@ -18,7 +20,12 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   opt.threads = static_cast<int>(args.integer("threads", default_threads(), 1, 256));
   opt.buffer_bytes = static_cast<size_t>(args.integer("buffer-mb", 32, 1, 4096)) << 20;
   const bool show_progress = progress_wanted(args.flag("no-progress"));
-  if (!has_local_model(opt.input_dir)) download_into(args, opt.input_dir, show_progress, out);
+  if (!has_local_model(opt.input_dir)) {
+    // A config.json that is there must be GPT-J's before gigabytes are fetched to go with it.
+    const auto config = std::filesystem::path(opt.input_dir) / "config.json";
+    if (std::filesystem::exists(config)) read_gptj_config(config.string());
+    download_into(args, opt.input_dir, show_progress, out);
+  }
   ProgressBar bar(show_progress);
   const ConvertResult r = convert_hf_to_cs(opt, bar, out);
   (void)err;

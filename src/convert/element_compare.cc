@@ -21,32 +21,69 @@ uint32_t bits_of(float f) {
   return b;
 }
 
-// The HF element at logical 2-D index (i, j) of `hf` as float32 bits.
+// verify's own half table, built from the arithmetic widen_half (not convert's bit routine).
+const uint32_t* half_table() {
+  static const std::vector<uint32_t> table = [] {
+    std::vector<uint32_t> t(65536);
+    for (uint32_t h = 0; h < 65536; ++h) t[h] = bits_of(widen_half(static_cast<uint16_t>(h)));
+    return t;
+  }();
+  return table.data();
+}
+
+// The HF element at 2-D index (i, j) as float32 bits: base + (i * s0 + j * s1) elements.
 struct HfReader {
   const uint8_t* base;
   DType dtype;
-  int64_t s0, s1;  // element strides of the HF view seen as 2-D
+  int64_t s0, s1;
+};
 
-  uint32_t at(int64_t i, int64_t j) const {
-    const uint8_t* p = base + (i * s0 + j * s1) * static_cast<int64_t>(dtype_size(dtype));
+struct Mismatch {
+  uint64_t count = 0;
+  int64_t first = INT64_MAX;  // flat TF index
+  uint32_t tf = 0, hf = 0;
+};
+
+template <DType D>
+uint32_t load(const uint8_t* p) {
+  if constexpr (D == DType::kF32) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  } else {
     uint16_t h;
-    switch (dtype) {
-      case DType::kF32: {
-        uint32_t v;
-        std::memcpy(&v, p, 4);
-        return v;
+    std::memcpy(&h, p, 2);
+    if constexpr (D == DType::kF16) return half_table()[h];
+    return static_cast<uint32_t>(h) << 16;
+  }
+}
+
+// Compares TF rows [b, e) (row r at tf + r * cols) with src, whose row index is r - row_base.
+template <DType D>
+Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src, int64_t row_base) {
+  constexpr int64_t item = D == DType::kF32 ? 4 : 2;
+  Mismatch m;
+  for (int64_t r = b; r < e; ++r) {
+    const uint8_t* hf_row = src.base + (r - row_base) * src.s0 * item;
+    for (int64_t c = 0; c < cols; ++c) {
+      uint32_t t;
+      std::memcpy(&t, tf + (r * cols + c) * 4, 4);
+      const uint32_t h = load<D>(hf_row + c * src.s1 * item);
+      if (t != h) {
+        if (m.count++ == 0) m = {1, r * cols + c, t, h};
       }
-      case DType::kF16:
-        std::memcpy(&h, p, 2);
-        return bits_of(widen_half(h));
-      case DType::kBF16:
-        std::memcpy(&h, p, 2);
-        return static_cast<uint32_t>(h) << 16;
-      default:
-        return 0;
     }
   }
-};
+  return m;
+}
+
+Mismatch compare_any(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src, int64_t row_base) {
+  switch (src.dtype) {
+    case DType::kF16: return compare_rows<DType::kF16>(tf, cols, b, e, src, row_base);
+    case DType::kBF16: return compare_rows<DType::kBF16>(tf, cols, b, e, src, row_base);
+    default: return compare_rows<DType::kF32>(tf, cols, b, e, src, row_base);
+  }
+}
 
 std::string describe(uint32_t bits) {
   float f;
@@ -77,6 +114,10 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
   // TF is a contiguous float32 [rows, cols]; 0-d and 1-d tensors are one row.
   const int64_t cols = tf.shape.empty() ? 1 : tf.shape.back();
   const int64_t rows = cols == 0 ? 0 : tf.numel() / cols;
+  const auto item = static_cast<int64_t>(dtype_size(hf.dtype));
+  // A transpose of a contiguous HF matrix reads HF column blocks into `staging` (pread, so the
+  // resident set stays bounded); every other layout is read through the mapping.
+  const bool staged = op == TensorOp::kTranspose && hf.is_contiguous() && hf.shape.size() == 2;
   HfReader src{hf.data(), hf.dtype, 0, 0};
   if (op == TensorOp::kTranspose) {  // TF (r, c) = HF (c, r)
     src.s0 = hf.strides[1];
@@ -91,57 +132,43 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
     src.s1 = hf.strides[0];
   }
   CompareOutcome out;
-  std::mutex mu;
   int64_t first_bad = INT64_MAX;
   const int64_t rows_per_chunk =
       std::max<int64_t>(kBlockRows, static_cast<int64_t>(kChunkBytes / std::max<int64_t>(1, cols * 4)));
+  std::vector<uint8_t> staging(staged ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols * item) : 0);
+  if (staged) hf.file->prefetch(hf.offset, hf.span_bytes());
+  std::mutex mu;
   for (int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
     check_interrupted();
-    const int64_t r1 = std::min(rows, r0 + rows_per_chunk);
+    const int64_t r1 = std::min(rows, r0 + rows_per_chunk), n = r1 - r0;
     const uint8_t* tf_chunk = tf.data() + r0 * cols * 4;
-    out.crc32c = crc32c_extend(out.crc32c, tf_chunk, static_cast<size_t>((r1 - r0) * cols * 4));
+    out.crc32c = crc32c_extend(out.crc32c, tf_chunk, static_cast<size_t>(n * cols * 4));
+    HfReader chunk_src = src;
+    int64_t row_base = 0;
+    if (staged) {  // HF rows are TF columns; stage HF[:, r0:r1] as a [cols, n] block
+      const auto pitch = static_cast<uint64_t>(hf.strides[0] * item);
+      workers.run(0, cols, 256, [&](int64_t b, int64_t e) {
+        hf.file->read_columns(hf.offset + static_cast<uint64_t>(b) * pitch, pitch, static_cast<uint64_t>(e - b),
+                              static_cast<uint64_t>(r0 * item), static_cast<uint64_t>(r1 * item),
+                              staging.data() + b * n * item);
+      });
+      chunk_src = {staging.data(), hf.dtype, 1, n};
+      row_base = r0;
+    }
     workers.run(r0, r1, kBlockRows, [&](int64_t b, int64_t e) {
-      uint64_t bad = 0;
-      int64_t bad_at = INT64_MAX;
-      uint32_t bad_tf = 0, bad_hf = 0;
-      // Column-major inside a block of rows: a transposed HF walk then reads whole lines.
-      for (int64_t blk = b; blk < e; blk += kBlockRows) {
-        const int64_t n = std::min(kBlockRows, e - blk);
-        for (int64_t c = 0; c < cols; ++c) {
-          for (int64_t k = 0; k < n; ++k) {
-            const int64_t r = blk + k;
-            uint32_t t;
-            std::memcpy(&t, tf.data() + (r * cols + c) * 4, 4);
-            const uint32_t h = src.at(r, c);
-            if (t != h) {
-              ++bad;
-              if (r * cols + c < bad_at) {
-                bad_at = r * cols + c;
-                bad_tf = t;
-                bad_hf = h;
-              }
-            }
-          }
-        }
-      }
-      if (bad == 0) return;
+      const Mismatch m = compare_any(tf.data(), cols, b, e, chunk_src, row_base);
+      if (m.count == 0) return;
       std::lock_guard<std::mutex> lock(mu);
-      out.mismatches += bad;
-      if (bad_at < first_bad) {
-        first_bad = bad_at;
-        std::string index = tf.shape.size() == 2
-                                ? "[" + std::to_string(bad_at / cols) + ", " + std::to_string(bad_at % cols) + "]"
-                                : "[" + std::to_string(bad_at) + "]";
-        out.first_mismatch = index + ": TF " + describe(bad_tf) + " != HF " + describe(bad_hf);
+      out.mismatches += m.count;
+      if (m.first < first_bad) {
+        first_bad = m.first;
+        const std::string index = tf.shape.size() == 2 ? "[" + std::to_string(m.first / cols) + ", " +
+                                                             std::to_string(m.first % cols) + "]"
+                                                       : "[" + std::to_string(m.first) + "]";
+        out.first_mismatch = index + ": TF " + describe(m.tf) + " != HF " + describe(m.hf);
       }
     });
-    if (op == TensorOp::kTranspose && hf.is_contiguous()) {
-      const auto item = static_cast<uint64_t>(dtype_size(hf.dtype));
-      hf.file->release_columns(hf.offset, static_cast<uint64_t>(hf.strides[0]) * item,
-                               static_cast<uint64_t>(hf.shape[0]), static_cast<uint64_t>(r0) * item,
-                               static_cast<uint64_t>(r1) * item);
-    }
-    tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * 4), static_cast<uint64_t>((r1 - r0) * cols * 4));
+    tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * 4), static_cast<uint64_t>(n * cols * 4));
   }
   hf.file->release(hf.offset, hf.span_bytes());
   return out;

@@ -1,6 +1,7 @@
 #include "convert/tensor_stream.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "convert/gather.h"
 #include "io/interrupt.h"
@@ -8,7 +9,6 @@
 namespace ckpt {
 namespace {
 
-constexpr uint64_t kPage = 4096;
 constexpr int64_t kGrainRows = 16;
 
 bool is_flat(const Gather& g) { return g.col_stride == 1 && (g.rows <= 1 || g.row_stride == g.cols); }
@@ -36,14 +36,38 @@ void stream_flat(const TensorView& src, const Gather& g, WriteBehind& out, Worke
   }
 }
 
-void stream_rows(const TensorView& src, const Gather& g, WriteBehind& out, Workers& workers) {
+// A transpose of a contiguous input [R, C]: output row r is input column r. Column blocks are
+// read with pread into a staging buffer and transposed from there, because walking the mapping
+// column-wise would map nearly the whole tensor (the kernel maps neighbouring pages on every
+// fault) and the resident set would grow with the model.
+void stream_transposed(const TensorView& src, const Gather& g, WriteBehind& out, Workers& workers) {
+  const auto item = static_cast<int64_t>(dtype_size(src.dtype));
+  const int64_t in_rows = g.cols;
+  const uint64_t pitch = static_cast<uint64_t>(g.col_stride * item);
+  int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(out.buffer_bytes()) / (in_rows * 4));
+  if (per_chunk > kGrainRows) per_chunk = per_chunk / kGrainRows * kGrainRows;
+  std::vector<uint8_t> staging(static_cast<size_t>(per_chunk * in_rows * item));
+  src.file->prefetch(src.offset, src.span_bytes());
+  for (int64_t r0 = 0; r0 < g.rows; r0 += per_chunk) {
+    check_interrupted();
+    const int64_t r1 = std::min(g.rows, r0 + per_chunk), n = r1 - r0;
+    workers.run(0, in_rows, 256, [&](int64_t b, int64_t e) {
+      src.file->read_columns(src.offset + static_cast<uint64_t>(b) * pitch, pitch, static_cast<uint64_t>(e - b),
+                             static_cast<uint64_t>(r0 * item), static_cast<uint64_t>(r1 * item),
+                             staging.data() + b * n * item);
+    });
+    const Gather staged{staging.data(), src.dtype, n, in_rows, 1, n};
+    auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
+    workers.run(0, n, kGrainRows, [&](int64_t b, int64_t e) { gather_rows(staged, b, e, buf + b * in_rows); });
+    out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(n * in_rows * 4));
+  }
+}
+
+// Any other layout (strided views): gathered through the mapping, released at the end.
+void stream_rows(const Gather& g, WriteBehind& out, Workers& workers) {
   const int64_t row_bytes = g.cols * 4;
   int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(out.buffer_bytes()) / row_bytes);
   if (per_chunk > kGrainRows) per_chunk = per_chunk / kGrainRows * kGrainRows;
-  const bool transposed_contiguous = g.row_stride == 1 && src.is_contiguous();
-  const int64_t release_every = static_cast<int64_t>(kPage / dtype_size(src.dtype));
-  int64_t released = 0;
-  if (transposed_contiguous) src.file->will_need(src.offset, src.span_bytes());
   for (int64_t r0 = 0; r0 < g.rows; r0 += per_chunk) {
     check_interrupted();
     const int64_t r1 = std::min(g.rows, r0 + per_chunk);
@@ -51,12 +75,6 @@ void stream_rows(const TensorView& src, const Gather& g, WriteBehind& out, Worke
     workers.run(r0, r1, kGrainRows,
                 [&](int64_t b, int64_t e) { gather_rows(g, b, e, buf + (b - r0) * g.cols); });
     out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>((r1 - r0) * row_bytes));
-    if (transposed_contiguous && (r1 - released >= release_every || r1 == g.rows)) {
-      const uint64_t item = dtype_size(src.dtype);
-      src.file->release_columns(src.offset, static_cast<uint64_t>(g.col_stride) * item,
-                                static_cast<uint64_t>(g.cols), released * item, r1 * item);
-      released = r1;
-    }
   }
 }
 
@@ -69,8 +87,10 @@ void stream_tensor(const TensorView& src, TensorOp op, const TensorSpec& spec, W
   if (g.rows * g.cols > 0) {
     if (is_flat(g)) {
       stream_flat(src, g, out, workers);
+    } else if (op == TensorOp::kTranspose && src.is_contiguous() && src.shape.size() == 2) {
+      stream_transposed(src, g, out, workers);
     } else {
-      stream_rows(src, g, out, workers);
+      stream_rows(g, out, workers);
     }
   }
   out.end_tensor();

@@ -23,11 +23,12 @@ bool inner_pages(uint64_t offset, uint64_t length, uint64_t* begin, uint64_t* en
 
 }  // namespace
 
-MappedFile::MappedFile(std::string path, const uint8_t* data, uint64_t size)
-    : path_(std::move(path)), data_(data), size_(size) {}
+MappedFile::MappedFile(std::string path, int fd, const uint8_t* data, uint64_t size)
+    : path_(std::move(path)), fd_(fd), data_(data), size_(size) {}
 
 MappedFile::~MappedFile() {
   if (data_ != nullptr) munmap(const_cast<uint8_t*>(data_), size_);
+  ::close(fd_);
 }
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
@@ -55,8 +56,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
     madvise(p, size, MADV_SEQUENTIAL);
     data = static_cast<const uint8_t*>(p);
   }
-  ::close(fd);  // the mapping keeps the file alive
-  return std::shared_ptr<const MappedFile>(new MappedFile(path, data, size));
+  return std::shared_ptr<const MappedFile>(new MappedFile(path, fd, data, size));
 }
 
 bool MappedFile::contains(uint64_t offset, uint64_t length) const {
@@ -96,6 +96,29 @@ void MappedFile::release_columns(uint64_t first_row, uint64_t row_pitch, uint64_
     const uint64_t end = (row + to) / kPage * kPage;
     if (begin < end) release(begin, end - begin);
   }
+}
+
+void MappedFile::read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from,
+                              uint64_t to, uint8_t* out) const {
+  const uint64_t width = to - from;
+  for (uint64_t i = 0; i < rows; ++i) {
+    uint64_t at = first_row + i * row_pitch + from;
+    bytes(at, width, "column block");  // bounds check with the usual message
+    uint8_t* dst = out + i * width;
+    for (uint64_t left = width; left > 0;) {
+      const ssize_t n = ::pread(fd_, dst, left, static_cast<off_t>(at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw_errno(path_, "cannot read", errno);
+      if (n == 0) throw_io(path_, "file shrank while being read");
+      dst += n;
+      at += static_cast<uint64_t>(n);
+      left -= static_cast<uint64_t>(n);
+    }
+  }
+}
+
+void MappedFile::prefetch(uint64_t offset, uint64_t length) const {
+  ::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_WILLNEED);
 }
 
 }  // namespace ckpt

@@ -37,10 +37,20 @@ class MappedFile {
   void release_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from,
                        uint64_t to) const;
 
+  // Copies bytes [from, to) of each of `rows` rows (starting at `first_row`, `row_pitch` bytes
+  // apart) into `out`, packed, with pread rather than through the mapping. Reading a matrix
+  // column-wise through the mapping would map nearly all of it (the kernel maps neighbouring
+  // pages on every fault), so transposes read their column blocks this way. Throws Error(kIo).
+  void read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from, uint64_t to,
+                    uint8_t* out) const;
+  // Starts reading [offset, offset + length) into the page cache without mapping it.
+  void prefetch(uint64_t offset, uint64_t length) const;
+
  private:
-  MappedFile(std::string path, const uint8_t* data, uint64_t size);
+  MappedFile(std::string path, int fd, const uint8_t* data, uint64_t size);
 
   std::string path_;
+  int fd_;  // kept open for read_columns
   const uint8_t* data_;
   uint64_t size_;
 };

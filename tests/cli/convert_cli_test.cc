@@ -141,6 +141,10 @@ TEST(ConvertErrors, ShapeThatDoesNotMatchTheConfig) {
 TEST(ConvertErrors, NotAGptjConfig) {
   TempDir in, out;
   write_file(in / "config.json", R"({"model_type": "llama"})");
+  // Without weights too: the config is checked before any download is attempted.
+  expect_error({"convert", "--input_dir", in.path(), "--output_dir", out / "cs"}, 3,
+               in / "config.json" + ": model_type is \"llama\", but ckptconv converts GPT-J (\"gptj\") checkpoints");
+  std::filesystem::copy_file(test_data("gptj-tiny/pytorch_model.bin"), in / "pytorch_model.bin");
   expect_error({"convert", "--input_dir", in.path(), "--output_dir", out / "cs"}, 3,
                in / "config.json" + ": model_type is \"llama\", but ckptconv converts GPT-J (\"gptj\") checkpoints");
 }
