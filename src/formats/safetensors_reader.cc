@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/quote.h"
 #include "formats/safetensors_dtype.h"
 #include "formats/strict_json.h"
 #include "io/error.h"
@@ -95,7 +96,7 @@ bool is_count(const json& v) {
 
 Entry parse_entry(const std::string& path, const std::string& name, const json& v,
                   uint64_t buffer_size) {
-  const std::string where = "tensor '" + name + "'";
+  const std::string where = "tensor " + ckpt::quoted(name);
   if (!v.is_object()) throw_bad_input(path, where + ": header entry is not a JSON object");
   auto field = [&](const char* key) -> const json& {
     auto it = v.find(key);
@@ -109,8 +110,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
   const auto& dtype_text = dtype.get_ref<const std::string&>();
   auto dt = safetensors_dtype_from_name(dtype_text);
   if (!dt) {
-    throw_bad_input(path, where + " has unsupported dtype '" + dtype_text +
-                              "' (supported: " + std::string(kSafetensorsSupportedDtypes) + ")");
+    throw_bad_input(path, where + " has unsupported dtype " + ckpt::quoted(dtype_text) +
+                              " (supported: " + std::string(kSafetensorsSupportedDtypes) + ")");
   }
   e.dtype = *dt;
 
@@ -160,7 +161,7 @@ void check_metadata(const std::string& path, const json& metadata) {
   }
   for (const auto& [key, value] : metadata.items()) {
     if (!value.is_string()) {
-      throw_bad_input(path, "safetensors __metadata__ value of '" + key + "' is " +
+      throw_bad_input(path, "safetensors __metadata__ value of " + ckpt::quoted(key) + " is " +
                                 std::string(value.type_name()) + ", not a string");
     }
   }
@@ -176,15 +177,18 @@ void check_tiling(const std::string& path, const std::vector<Entry>& entries,
     if (e.begin > at) {
       if (prev == nullptr) {
         throw_bad_input(path, "gap in the data buffer: bytes [0, " + std::to_string(e.begin) +
-                                  ") before tensor '" + e.name + "' belong to no tensor");
+                                  ") before tensor " + ckpt::quoted(e.name) +
+                                  " belong to no tensor");
       }
       throw_bad_input(path, "gap in the data buffer: bytes [" + std::to_string(at) + ", " +
-                                std::to_string(e.begin) + ") between tensor '" + prev->name +
-                                "' and tensor '" + e.name + "' belong to no tensor");
+                                std::to_string(e.begin) + ") between tensor " +
+                                ckpt::quoted(prev->name) + " and tensor " + ckpt::quoted(e.name) +
+                                " belong to no tensor");
     }
     if (e.begin < at) {
-      throw_bad_input(path, "tensors '" + prev->name + "' " + range_text(prev->begin, prev->end) +
-                                " and '" + e.name + "' " + range_text(e.begin, e.end) +
+      throw_bad_input(path, "tensors " + ckpt::quoted(prev->name) + " " +
+                                range_text(prev->begin, prev->end) + " and " +
+                                ckpt::quoted(e.name) + " " + range_text(e.begin, e.end) +
                                 " overlap in the data buffer");
     }
     // A zero-byte tensor does not move `at`; the neighbour named in errors is the last tensor
@@ -198,8 +202,8 @@ void check_tiling(const std::string& path, const std::vector<Entry>& entries,
           path, "the data buffer holds " + std::to_string(buffer_size) + " bytes but no tensor");
     }
     throw_bad_input(path, "gap in the data buffer: bytes [" + std::to_string(at) + ", " +
-                              std::to_string(buffer_size) + ") after tensor '" + prev->name +
-                              "' belong to no tensor");
+                              std::to_string(buffer_size) + ") after tensor " +
+                              ckpt::quoted(prev->name) + " belong to no tensor");
   }
 }
 

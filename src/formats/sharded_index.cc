@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "formats/quote.h"
 #include "formats/safetensors_reader.h"
 #include "formats/strict_json.h"
 #include "formats/torch_reader.h"
@@ -59,13 +60,14 @@ Checkpoint read_sharded_index(const std::string& index_path) {
   for (const std::string& tensor : order) {
     const json& file = wm->at(tensor);
     if (!file.is_string()) {
-      throw_bad_input(index_path, "weight_map entry of tensor '" + tensor + "' is " +
+      throw_bad_input(index_path, "weight_map entry of tensor " + ckpt::quoted(tensor) + " is " +
                                       std::string(file.type_name()) + ", not a file name");
     }
     const auto& name = file.get_ref<const std::string&>();
     if (!is_plain_file_name(name)) {
-      throw_bad_input(index_path, "shard '" + name + "' (tensor '" + tensor +
-                                      "') is not a plain file name in the index's directory");
+      throw_bad_input(index_path, "shard " + ckpt::quoted(name) + " (tensor " +
+                                      ckpt::quoted(tensor) +
+                                      ") is not a plain file name in the index's directory");
     }
     if (shard_slot.emplace(name, shard_names.size()).second) shard_names.push_back(name);
   }
@@ -95,8 +97,8 @@ Checkpoint read_sharded_index(const std::string& index_path) {
     const Shard& s = shards[shard_slot.at(file.get_ref<const std::string&>())];
     auto it = s.by_name.find(tensor);
     if (it == s.by_name.end()) {
-      throw_bad_input(index_path, "tensor '" + tensor + "' is mapped to shard '" + s.file +
-                                      "', which does not hold it");
+      throw_bad_input(index_path, "tensor " + ckpt::quoted(tensor) + " is mapped to shard " +
+                                      ckpt::quoted(s.file) + ", which does not hold it");
     }
     out.tensors.push_back(*it->second);
   }
@@ -104,13 +106,15 @@ Checkpoint read_sharded_index(const std::string& index_path) {
     for (const TensorView& t : s.ckpt.tensors) {
       auto it = wm->find(t.name);
       if (it == wm->end()) {
-        throw_bad_input(index_path, "shard '" + s.file + "' holds tensor '" + t.name +
-                                        "', which the weight_map does not list");
+        throw_bad_input(index_path, "shard " + ckpt::quoted(s.file) + " holds tensor " +
+                                        ckpt::quoted(t.name) +
+                                        ", which the weight_map does not list");
       }
       if (it->get_ref<const std::string&>() != s.file) {
-        throw_bad_input(index_path, "shard '" + s.file + "' holds tensor '" + t.name +
-                                        "', which the weight_map assigns to shard '" +
-                                        it->get_ref<const std::string&>() + "'");
+        throw_bad_input(index_path, "shard " + ckpt::quoted(s.file) + " holds tensor " +
+                                        ckpt::quoted(t.name) +
+                                        ", which the weight_map assigns to shard " +
+                                        ckpt::quoted(it->get_ref<const std::string&>()));
       }
     }
   }

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "formats/quote.h"
 #include "io/error.h"
 
 namespace ckpt {
@@ -139,7 +140,7 @@ nlohmann::json parse_strict_json(const std::string& file, std::string_view text,
                               std::to_string(sax.error_at_ == 0 ? 0 : sax.error_at_ - 1) + ")");
   }
   if (sax.has_duplicate_)
-    throw_bad_input(file, what + " has duplicate key '" + sax.duplicate_ + "'");
+    throw_bad_input(file, what + " has duplicate key " + ckpt::quoted(sax.duplicate_));
   return std::move(sax.root);
 }
 

@@ -160,6 +160,17 @@ TEST_F(SafetensorsHandBuilt, ManyTensors) {
   EXPECT_EQ(ckpt.tensors.back().name, "t1");
 }
 
+TEST_F(SafetensorsHandBuilt, HostileNamesStayOnOneLine) {
+  EXPECT_EQ(error_of_header(R"({"a\nb\u0007":{"dtype":"X","shape":[1],"data_offsets":[0,1]}})", 1),
+            "tensor 'a\\nb\\x07' has unsupported dtype 'X' (supported: F64 F32 F16 BF16 I64 I32 "
+            "I16 I8 U8 BOOL)");
+  const std::string long_name(300, 'n');
+  EXPECT_EQ(error_of_header(
+                R"({")" + long_name + R"(":{"dtype":"U8","shape":[2],"data_offsets":[0,1]}})", 1),
+            "tensor '" + std::string(200, 'n') +
+                "...' has shape [2] of U8 (2 bytes) but data_offsets [0, 1] span 1 bytes");
+}
+
 TEST_F(SafetensorsHandBuilt, TooShortForTheLength) {
   EXPECT_EQ(error_of(""), "file is 0 bytes, too short for a safetensors header length (8 bytes)");
   EXPECT_EQ(error_of(std::string("\x02\0\0", 3)),
@@ -188,7 +199,8 @@ TEST_F(SafetensorsHandBuilt, HeaderPastTheEnd) {
 TEST_F(SafetensorsHandBuilt, NotJson) {
   EXPECT_EQ(error_of_header("{\"a\":", 0),
             "safetensors header is not valid JSON (parse error at offset 5)");
-  EXPECT_EQ(error_of_header("", 0), "safetensors header is not valid JSON (parse error at offset 0)");
+  EXPECT_EQ(error_of_header("", 0),
+            "safetensors header is not valid JSON (parse error at offset 0)");
   EXPECT_EQ(error_of_header("{} {}", 0),
             "safetensors header is not valid JSON (parse error at offset 3)");
 }
