@@ -53,7 +53,20 @@ void gather_with(const Gather& g, int64_t r0, int64_t r1, uint32_t* out, Load lo
   for (int64_t tile = r0; tile < r1; tile += kTileRows) {
     const int64_t n = std::min(kTileRows, r1 - tile);
     uint32_t* dst = out + (tile - r0) * cols;
-    for (int64_t c = 0; c < cols; ++c) {
+    int64_t c = 0;
+    if (g.row_stride == 1 && n == kTileRows) {
+      // Square 16x16 blocks through a local tile: 16 contiguous loads per input row, 16
+      // contiguous stores per output row, the transposition itself in L1.
+      uint32_t block[kTileRows][kTileRows];
+      for (; c + kTileRows <= cols; c += kTileRows) {
+        for (int64_t j = 0; j < kTileRows; ++j) {
+          const int64_t src = (c + j) * g.col_stride + tile;
+          for (int64_t k = 0; k < kTileRows; ++k) block[k][j] = load(g.base, src + k);
+        }
+        for (int64_t k = 0; k < kTileRows; ++k) std::memcpy(dst + k * cols + c, block[k], sizeof block[k]);
+      }
+    }
+    for (; c < cols; ++c) {
       const int64_t src = c * g.col_stride + tile * g.row_stride;
       for (int64_t k = 0; k < n; ++k) dst[k * cols + c] = load(g.base, src + k * g.row_stride);
     }
