@@ -1,6 +1,7 @@
 #include "cli/hub_step.h"
 
 #include <filesystem>
+#include <fstream>
 #include <ostream>
 
 #include "cli/progress_bar.h"
@@ -33,7 +34,15 @@ void download_into(const Args& args, const std::string& dir, bool show_progress,
 }
 
 bool has_local_model(const std::string& dir) {
-  return std::filesystem::exists(std::filesystem::path(dir) / "config.json") && find_hf_weights(dir).has_value();
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "config.json")) return false;
+  const auto weights = find_hf_weights(dir);
+  if (!weights) return false;
+  // A git clone without git-lfs leaves pointer files where the weights should be: fetch them.
+  static constexpr std::string_view kPointer = "version https://git-lfs";
+  std::ifstream in(*weights, std::ios::binary);
+  std::string head(kPointer.size(), '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  return head != kPointer;
 }
 
 }  // namespace ckpt::cli

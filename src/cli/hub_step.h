@@ -14,7 +14,8 @@ std::vector<OptionSpec> hub_option_specs();
 // Downloads config.json and the weights into `dir` (created if missing).
 void download_into(const Args& args, const std::string& dir, bool show_progress, std::ostream& out);
 
-// True when `dir` has config.json and weights, i.e. convert has nothing to download.
+// True when `dir` has config.json and weights (not git-lfs pointers to them), i.e. convert has
+// nothing to download.
 bool has_local_model(const std::string& dir);
 
 }  // namespace ckpt::cli

@@ -58,28 +58,55 @@ uint32_t load(const uint8_t* p) {
   }
 }
 
+void note(Mismatch& m, int64_t at, uint32_t tf, uint32_t hf) {
+  if (m.count++ == 0 || at < m.first) {
+    m.first = at;
+    m.tf = tf;
+    m.hf = hf;
+  }
+}
+
 // Compares TF rows [b, e) (row r at tf + r * cols) with src, whose row index is r - row_base.
 template <DType D>
 Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src, int64_t row_base) {
   constexpr int64_t item = D == DType::kF32 ? 4 : 2;
   Mismatch m;
-  // 16 TF rows at a time, column by column: a transposed source then reads 16 adjacent
-  // elements per column instead of one element per cache line.
+  auto check = [&](int64_t r, int64_t c, const uint8_t* hf) {
+    uint32_t t;
+    std::memcpy(&t, tf + (r * cols + c) * 4, 4);
+    const uint32_t h = load<D>(hf);
+    if (t != h) note(m, r * cols + c, t, h);
+  };
+  if (D == DType::kF32 && src.s1 == 1) {  // rows are contiguous on both sides: compare bytes
+    for (int64_t r = b; r < e; ++r) {
+      const uint8_t* hf_row = src.base + (r - row_base) * src.s0 * item;
+      if (std::memcmp(tf + r * cols * 4, hf_row, static_cast<size_t>(cols) * 4) == 0) continue;
+      for (int64_t c = 0; c < cols; ++c) check(r, c, hf_row + c * item);
+    }
+    return m;
+  }
+  // 16 TF rows at a time. A transposed source (s0 == 1) goes through a 16x16 block so both
+  // sides are read in 64-byte runs; other layouts column by column.
   for (int64_t blk = b; blk < e; blk += kBlockRows) {
     const int64_t rows = std::min(kBlockRows, e - blk);
     const uint8_t* hf_blk = src.base + (blk - row_base) * src.s0 * item;
-    for (int64_t c = 0; c < cols; ++c) {
-      const uint8_t* hf_col = hf_blk + c * src.s1 * item;
-      for (int64_t k = 0; k < rows; ++k) {
-        uint32_t t;
-        std::memcpy(&t, tf + ((blk + k) * cols + c) * 4, 4);
-        const uint32_t h = load<D>(hf_col + k * src.s0 * item);
-        if (t != h && (m.count++ == 0 || (blk + k) * cols + c < m.first)) {
-          m.first = (blk + k) * cols + c;
-          m.tf = t;
-          m.hf = h;
+    int64_t c = 0;
+    if (src.s0 == 1 && rows == kBlockRows) {
+      uint32_t block[kBlockRows][kBlockRows];
+      for (; c + kBlockRows <= cols; c += kBlockRows) {
+        for (int64_t j = 0; j < kBlockRows; ++j) {
+          const uint8_t* hf_col = hf_blk + (c + j) * src.s1 * item;
+          for (int64_t k = 0; k < kBlockRows; ++k) block[k][j] = load<D>(hf_col + k * item);
+        }
+        for (int64_t k = 0; k < kBlockRows; ++k) {
+          if (std::memcmp(tf + ((blk + k) * cols + c) * 4, block[k], sizeof block[k]) == 0) continue;
+          for (int64_t j = 0; j < kBlockRows; ++j) check(blk + k, c + j, hf_blk + ((c + j) * src.s1 + k) * item);
         }
       }
+    }
+    for (; c < cols; ++c) {
+      const uint8_t* hf_col = hf_blk + c * src.s1 * item;
+      for (int64_t k = 0; k < rows; ++k) check(blk + k, c, hf_col + k * src.s0 * item);
     }
   }
   return m;

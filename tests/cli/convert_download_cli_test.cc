@@ -26,6 +26,20 @@ TEST(ConvertDownload, EmptyInputDirIsFilledFromTheHubThenConverted) {
   }
 }
 
+TEST(ConvertDownload, GitLfsPointerIsReplacedByTheRealWeights) {
+  hub::testing::FakeHub hub;
+  TempDir dir;
+  std::filesystem::create_directories(dir / "hf");
+  std::filesystem::copy_file(test_data("gptj-tiny/config.json"), dir / "hf/config.json");
+  std::filesystem::copy_file(test_data("gptj-variants/malformed-lfs-pointer/pytorch_model.bin"), dir / "hf/pytorch_model.bin");
+  const CommandResult r = ckptconv({"convert", "--input_dir", dir / "hf", "--output_dir", dir / "cs", "--repo",
+                                    hub::testing::kTinyRepo},
+                                   {"HF_ENDPOINT=" + hub.endpoint(), "NO_PROXY=127.0.0.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_file(dir / "hf/pytorch_model.bin"), read_file(test_data("gptj-tiny/pytorch_model.bin")));
+  EXPECT_EQ(bundle_hashes(dir / "cs"), expected_hashes(test_data("gptj-tiny/expected-cs.json")));
+}
+
 TEST(ConvertDownload, OfflineWithoutWeightsSaysWhatIsMissing) {
   TempDir dir;
   const CommandResult r = ckptconv({"convert", "--input_dir", dir / "hf", "--output_dir", dir / "cs", "--offline"});
