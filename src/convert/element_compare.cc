@@ -171,7 +171,7 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
   const int64_t rows_per_chunk =
       std::max<int64_t>(kBlockRows, static_cast<int64_t>(kChunkBytes / std::max<int64_t>(1, cols * 4)));
   std::vector<uint8_t> staging(staged ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols * item) : 0);
-  if (staged) hf.file->prefetch(hf.offset, hf.span_bytes());
+  if (staged) hf.file->cache_sequentially(hf.offset, hf.span_bytes());
   std::mutex mu;
   for (int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
     check_interrupted();

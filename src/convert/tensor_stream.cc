@@ -47,7 +47,7 @@ void stream_transposed(const TensorView& src, const Gather& g, WriteBehind& out,
   int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(out.buffer_bytes()) / (in_rows * 4));
   if (per_chunk > kGrainRows) per_chunk = per_chunk / kGrainRows * kGrainRows;
   std::vector<uint8_t> staging(static_cast<size_t>(per_chunk * in_rows * item));
-  src.file->prefetch(src.offset, src.span_bytes());
+  src.file->cache_sequentially(src.offset, src.span_bytes());
   for (int64_t r0 = 0; r0 < g.rows; r0 += per_chunk) {
     check_interrupted();
     const int64_t r1 = std::min(g.rows, r0 + per_chunk), n = r1 - r0;

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "io/error.h"
 
@@ -117,8 +119,20 @@ void MappedFile::read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t r
   }
 }
 
-void MappedFile::prefetch(uint64_t offset, uint64_t length) const {
-  ::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_WILLNEED);
+void MappedFile::cache_sequentially(uint64_t offset, uint64_t length) const {
+  if (data_ == nullptr || !contains(offset, length) || length == 0) return;
+  const uint64_t begin = offset / kPage * kPage, end = offset + length;
+  std::vector<unsigned char> resident((end - begin + kPage - 1) / kPage);
+  if (mincore(const_cast<uint8_t*>(data_ + begin), end - begin, resident.data()) != 0) return;
+  size_t missing = 0;
+  for (unsigned char r : resident) missing += (r & 1) == 0 ? 1 : 0;
+  if (missing == 0) return;
+  constexpr uint64_t kBlock = 8u << 20;
+  std::vector<uint8_t> scratch(kBlock);
+  for (uint64_t at = begin; at < end; at += kBlock) {
+    const uint64_t n = std::min(kBlock, end - at);
+    if (::pread(fd_, scratch.data(), n, static_cast<off_t>(at)) < 0) return;  // read_columns will report it
+  }
 }
 
 }  // namespace ckpt

@@ -43,8 +43,10 @@ class MappedFile {
   // pages on every fault), so transposes read their column blocks this way. Throws Error(kIo).
   void read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from, uint64_t to,
                     uint8_t* out) const;
-  // Starts reading [offset, offset + length) into the page cache without mapping it.
-  void prefetch(uint64_t offset, uint64_t length) const;
+  // Makes sure [offset, offset + length) is in the page cache before a column-wise walk: pages
+  // that are not (mincore) are read sequentially in large blocks, so a cold disk serves a
+  // transpose at its sequential speed instead of one small random read per row.
+  void cache_sequentially(uint64_t offset, uint64_t length) const;
 
  private:
   MappedFile(std::string path, int fd, const uint8_t* data, uint64_t size);
