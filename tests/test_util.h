@@ -19,7 +19,19 @@
 #include <string>
 #include <vector>
 
+#include "io/error.h"
+
 namespace ckpt {
+
+// The message of the ckpt::Error `f` throws, or "no error".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
 
 inline std::string test_data(const std::string& rel) { return std::string(CKPT_TEST_DATA) + "/" + rel; }
 

@@ -30,7 +30,7 @@ std::vector<TensorSpec> specs_of(const Checkpoint& ckpt) {
 void write_all(TensorWriter& w, const Checkpoint& ckpt, size_t chunk) {
   for (const TensorView& t : ckpt.tensors) {
     w.begin_tensor({t.name, t.dtype, t.shape});
-    const std::string bytes = testing::contiguous_bytes(t);
+    const std::string bytes = contiguous_bytes(t);
     for (size_t at = 0; at < bytes.size(); at += chunk) {
       const size_t n = std::min(chunk, bytes.size() - at);
       w.append({reinterpret_cast<const uint8_t*>(bytes.data()) + at, n});

@@ -18,15 +18,6 @@
 namespace ckpt {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 // A raw LevelDB table with exactly these (already sorted) key/value pairs.
 void write_raw_index(const std::string& path,
                      const std::vector<std::pair<std::string, std::string>>& kvs) {

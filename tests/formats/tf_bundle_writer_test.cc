@@ -33,15 +33,6 @@ void put(TensorWriter& w, const TensorSpec& spec, std::span<const uint8_t> bytes
   w.end_tensor();
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 TEST(TfBundleWriter, RewritesEveryRealBundleByteForByte) {
   // The TF2 fixtures hold a DT_STRING object graph; the writer takes it in TF's string encoding
   // and computes TF's string crc, so all five bundles are covered.

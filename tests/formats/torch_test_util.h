@@ -14,28 +14,13 @@
 
 #include "formats/checkpoint.h"
 #include "io/sha256.h"
+#include "tensor_test_util.h"
 #include "test_util.h"
 
 namespace ckpt::torch_test {
 
 // The view's elements in row-major order, walking its strides.
-inline std::string gather(const TensorView& v) {
-  const size_t item = dtype_size(v.dtype);
-  const int64_t n = v.numel();
-  std::string out;
-  out.reserve(static_cast<size_t>(n) * item);
-  std::vector<int64_t> idx(v.shape.size(), 0);
-  for (int64_t k = 0; k < n; ++k) {
-    int64_t elem = 0;
-    for (size_t d = 0; d < idx.size(); ++d) elem += idx[d] * v.strides[d];
-    out.append(reinterpret_cast<const char*>(v.data()) + elem * static_cast<int64_t>(item), item);
-    for (size_t d = idx.size(); d-- > 0;) {
-      if (++idx[d] < v.shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
+inline std::string gather(const TensorView& v) { return ckpt::contiguous_bytes(v); }
 
 inline std::string view_sha256(const TensorView& v) { return sha256_hex(gather(v)); }
 

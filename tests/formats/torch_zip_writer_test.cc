@@ -24,7 +24,7 @@ void rewrite_as_torch(const Checkpoint& src, const std::string& path) {
   auto w = make_torch_zip_writer(path, specs);
   for (const TensorView& t : src.tensors) {
     w->begin_tensor({t.name, t.dtype, t.shape});
-    const std::string bytes = testing::contiguous_bytes(t);
+    const std::string bytes = contiguous_bytes(t);
     for (size_t at = 0; at < bytes.size(); at += 5000) {
       const std::string part = bytes.substr(at, 5000);
       w->append({reinterpret_cast<const uint8_t*>(part.data()), part.size()});

@@ -16,15 +16,6 @@
 namespace ckpt::hub {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 TEST(HubChooseWeights, PrefersSafetensorsThenASingleFile) {
   EXPECT_EQ(choose_weights({"config.json", "pytorch_model.bin", "model.safetensors"}),
             "model.safetensors");
