@@ -5,20 +5,56 @@
 
 #include "cli/command.h"
 #include "formats/checkpoint_discovery.h"
+#include "formats/tf_bundle_reader.h"
 #include "io/error.h"
 
 namespace ckpt::cli {
 namespace {
 
-std::string file_name(const TensorView& t) {
-  return t.file ? std::filesystem::path(t.file->path()).filename().string() : "";
+std::string base_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
+// One listed tensor, whichever reader found it.
+struct Listed {
+  std::string name;
+  DType dtype;
+  Shape shape;
+  uint64_t bytes;
+  uint64_t offset;
+  std::string file;
+};
+
+struct Listing {
+  std::string format;
+  std::vector<std::string> files;
+  std::vector<Listed> tensors;
+};
+
+// TF bundles are listed from the index alone, so an index without its data file still shows.
+Listing list(const std::string& path) {
+  Listing l;
+  if (const std::string prefix = resolve_tf_prefix(path); !prefix.empty()) {
+    const auto reader = TfBundleReader::open(prefix);
+    l.format = "tf-bundle";
+    l.files = {reader->index_path(), reader->data_path(0)};
+    for (const TfBundleEntry& e : reader->entries()) {
+      l.tensors.push_back({e.name, e.dtype, e.shape, e.size, e.offset, base_name(reader->data_path(e.shard_id))});
+    }
+    return l;
+  }
+  const Checkpoint c = open_checkpoint(path);
+  l.format = c.format;
+  l.files = c.files;
+  for (const TensorView& t : c.tensors) {
+    l.tensors.push_back({t.name, t.dtype, t.shape, t.byte_size(), t.offset, t.file ? base_name(t.file->path()) : ""});
+  }
+  return l;
 }
 
-void print_table(const Checkpoint& c, std::ostream& out) {
+void print_table(const Listing& c, std::ostream& out) {
   std::vector<std::array<std::string, 6>> rows{{"name", "dtype", "shape", "bytes", "offset", "file"}};
-  for (const TensorView& t : c.tensors) {
-    rows.push_back({t.name, std::string(dtype_name(t.dtype)), shape_to_string(t.shape),
-                    std::to_string(t.byte_size()), std::to_string(t.offset), file_name(t)});
+  for (const Listed& t : c.tensors) {
+    rows.push_back({t.name, std::string(dtype_name(t.dtype)), shape_to_string(t.shape), std::to_string(t.bytes),
+                    std::to_string(t.offset), t.file});
   }
   std::array<size_t, 6> width{};
   for (const auto& r : rows) {
@@ -41,26 +77,26 @@ void print_table(const Checkpoint& c, std::ostream& out) {
 int run(const Args& args, std::ostream& out, std::ostream&) {
   if (args.positionals().size() != 1) throw_usage("inspect takes exactly one PATH (see ckptconv inspect --help)");
   const std::string path = args.positionals()[0];
-  const Checkpoint c = open_checkpoint(path);
+  const Listing c = list(path);
   uint64_t params = 0, bytes = 0;
-  for (const TensorView& t : c.tensors) {
-    params += static_cast<uint64_t>(std::max<int64_t>(0, t.numel()));
-    bytes += t.byte_size();
+  for (const Listed& t : c.tensors) {
+    params += static_cast<uint64_t>(std::max<int64_t>(0, shape_numel(t.shape)));
+    bytes += t.bytes;
   }
   if (args.flag("json")) {
     nlohmann::ordered_json j;
     j["path"] = path;
     j["format"] = c.format;
     j["files"] = nlohmann::ordered_json::array();
-    for (const std::string& f : c.files) j["files"].push_back(std::filesystem::path(f).filename().string());
+    for (const std::string& f : c.files) j["files"].push_back(base_name(f));
     j["tensors"] = nlohmann::ordered_json::array();
-    for (const TensorView& t : c.tensors) {
+    for (const Listed& t : c.tensors) {
       j["tensors"].push_back({{"name", t.name},
                               {"dtype", dtype_name(t.dtype)},
                               {"shape", t.shape},
-                              {"bytes", t.byte_size()},
+                              {"bytes", t.bytes},
                               {"offset", t.offset},
-                              {"file", file_name(t)}});
+                              {"file", t.file}});
     }
     j["tensor_count"] = c.tensors.size();
     j["parameters"] = params;
