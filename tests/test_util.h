@@ -33,7 +33,9 @@ inline std::string error_of(const std::function<void()>& f) {
   return "no error";
 }
 
-inline std::string test_data(const std::string& rel) { return std::string(CKPT_TEST_DATA) + "/" + rel; }
+inline std::string test_data(const std::string& rel) {
+  return std::string(CKPT_TEST_DATA) + "/" + rel;
+}
 
 class TempDir {
  public:
@@ -70,7 +72,8 @@ inline void write_file(const std::string& path, const std::string& bytes) {
 // Sorted names of the entries of `dir` (hidden ones included).
 inline std::vector<std::string> list_dir(const std::string& dir) {
   std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename());
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -118,7 +121,8 @@ inline CommandResult ckptconv(const std::vector<std::string>& args,
   return run_command(full, env);
 }
 
-inline constexpr const char* kNoMountNamespace = "cannot mount a tmpfs here (needs root or user namespaces)";
+inline constexpr const char* kNoMountNamespace =
+    "cannot mount a tmpfs here (needs root or user namespaces)";
 
 // Forks; the child enters private user+mount namespaces, mounts a 64 KiB tmpfs and runs
 // `body(mountpoint)`. Returns what body returned with the mount point replaced by "<tmpfs>",
@@ -131,9 +135,10 @@ inline std::string run_in_small_tmpfs(const std::function<std::string(const std:
   if (pid == 0) {
     close(pipefd[0]);
     std::string result;
-    bool mounted = (geteuid() == 0 ? unshare(CLONE_NEWNS) : unshare(CLONE_NEWUSER | CLONE_NEWNS)) == 0 &&
-                   mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
-                   mount("tmpfs", mnt.path().c_str(), "tmpfs", 0, "size=64k") == 0;
+    bool mounted =
+        (geteuid() == 0 ? unshare(CLONE_NEWNS) : unshare(CLONE_NEWUSER | CLONE_NEWNS)) == 0 &&
+        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+        mount("tmpfs", mnt.path().c_str(), "tmpfs", 0, "size=64k") == 0;
     if (!mounted) {
       result = kNoMountNamespace;
     } else {

@@ -30,7 +30,8 @@ void print_main_help(std::ostream& out) {
 }
 
 void print_command_help(const Command& c, std::ostream& out) {
-  out << "usage: " << c.usage << "\n\n" << c.description << "\n\noptions:\n"
+  out << "usage: " << c.usage << "\n\n"
+      << c.description << "\n\noptions:\n"
       << format_options(c.options) << "  --help                      show this help\n";
 }
 

@@ -31,7 +31,8 @@ Args Args::parse(const std::string& command, const std::vector<std::string>& arg
     const std::string& arg = argv[i];
     if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
       if (arg.size() > 1 && arg[0] == '-') {
-        throw_usage("unknown option '" + arg + "' for '" + command + "' (see ckptconv " + command + " --help)");
+        throw_usage("unknown option '" + arg + "' for '" + command + "' (see ckptconv " + command +
+                    " --help)");
       }
       args.positionals_.push_back(arg);
       continue;
@@ -40,7 +41,8 @@ Args Args::parse(const std::string& command, const std::vector<std::string>& arg
     const std::string spelled = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
     const OptionSpec* spec = find_spec(specs, kebab(spelled));
     if (spec == nullptr) {
-      throw_usage("unknown option '--" + spelled + "' for '" + command + "' (see ckptconv " + command + " --help)");
+      throw_usage("unknown option '--" + spelled + "' for '" + command + "' (see ckptconv " +
+                  command + " --help)");
     }
     std::string value;
     if (spec->value_name.empty()) {
@@ -75,7 +77,8 @@ std::string Args::required(const std::string& name) const {
   return *v;
 }
 
-long long Args::integer(const std::string& name, long long fallback, long long min, long long max) const {
+long long Args::integer(const std::string& name, long long fallback, long long min,
+                        long long max) const {
   auto v = value(name);
   if (!v) return fallback;
   try {
@@ -94,8 +97,10 @@ std::string format_options(const std::vector<OptionSpec>& specs) {
     std::string snake = s.name;
     std::replace(snake.begin(), snake.end(), '-', '_');
     std::string left = "  --" + snake + (s.value_name.empty() ? "" : " " + s.value_name);
-    if (left.size() < 28) left.resize(28, ' ');
-    else left += "  ";
+    if (left.size() < 28)
+      left.resize(28, ' ');
+    else
+      left += "  ";
     out += left + s.help + "\n";
   }
   return out;

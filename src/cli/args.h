@@ -10,8 +10,8 @@
 namespace ckpt::cli {
 
 struct OptionSpec {
-  std::string name;              // canonical kebab-case name, e.g. "input-dir"
-  std::string value_name;        // "DIR"; empty for a flag
+  std::string name;        // canonical kebab-case name, e.g. "input-dir"
+  std::string value_name;  // "DIR"; empty for a flag
   std::string help;
   std::vector<std::string> aliases{};  // extra spellings, e.g. "ouput-dir" (the reference typo)
 };
@@ -27,7 +27,8 @@ class Args {
   // Throws Error(kUsage) "missing required option --NAME" when absent.
   std::string required(const std::string& name) const;
   // Throws Error(kUsage) when the value is not an integer in [min, max].
-  long long integer(const std::string& name, long long fallback, long long min, long long max) const;
+  long long integer(const std::string& name, long long fallback, long long min,
+                    long long max) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
  private:

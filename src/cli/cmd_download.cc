@@ -24,7 +24,8 @@ const Command& download_command() {
       "download",
       "fetch a model (config.json + weights) from the HuggingFace Hub",
       "ckptconv download --output_dir DIR [--repo ID] [--revision REV] [options]",
-      "Downloads config.json and the weights of a HuggingFace repository revision: model.safetensors\n"
+      "Downloads config.json and the weights of a HuggingFace repository revision: "
+      "model.safetensors\n"
       "(or its shards) when the repository has it, else pytorch_model.bin (or its shards).\n"
       "Files are written as NAME.incomplete and resumed with HTTP ranges after an interruption;\n"
       "sizes and sha256 are checked before a file is renamed into place. HF_ENDPOINT, HF_TOKEN,\n"

@@ -11,7 +11,9 @@
 namespace ckpt::cli {
 namespace {
 
-std::string base_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+std::string base_name(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
 
 // One listed tensor, whichever reader found it.
 struct Listed {
@@ -37,7 +39,8 @@ Listing list(const std::string& path) {
     l.format = "tf-bundle";
     l.files = {reader->index_path(), reader->data_path(0)};
     for (const TfBundleEntry& e : reader->entries()) {
-      l.tensors.push_back({e.name, e.dtype, e.shape, e.size, e.offset, base_name(reader->data_path(e.shard_id))});
+      l.tensors.push_back(
+          {e.name, e.dtype, e.shape, e.size, e.offset, base_name(reader->data_path(e.shard_id))});
     }
     return l;
   }
@@ -45,16 +48,18 @@ Listing list(const std::string& path) {
   l.format = c.format;
   l.files = c.files;
   for (const TensorView& t : c.tensors) {
-    l.tensors.push_back({t.name, t.dtype, t.shape, t.byte_size(), t.offset, t.file ? base_name(t.file->path()) : ""});
+    l.tensors.push_back({t.name, t.dtype, t.shape, t.byte_size(), t.offset,
+                         t.file ? base_name(t.file->path()) : ""});
   }
   return l;
 }
 
 void print_table(const Listing& c, std::ostream& out) {
-  std::vector<std::array<std::string, 6>> rows{{"name", "dtype", "shape", "bytes", "offset", "file"}};
+  std::vector<std::array<std::string, 6>> rows{
+      {"name", "dtype", "shape", "bytes", "offset", "file"}};
   for (const Listed& t : c.tensors) {
-    rows.push_back({t.name, std::string(dtype_name(t.dtype)), shape_to_string(t.shape), std::to_string(t.bytes),
-                    std::to_string(t.offset), t.file});
+    rows.push_back({t.name, std::string(dtype_name(t.dtype)), shape_to_string(t.shape),
+                    std::to_string(t.bytes), std::to_string(t.offset), t.file});
   }
   std::array<size_t, 6> width{};
   for (const auto& r : rows) {
@@ -75,7 +80,8 @@ void print_table(const Listing& c, std::ostream& out) {
 }
 
 int run(const Args& args, std::ostream& out, std::ostream&) {
-  if (args.positionals().size() != 1) throw_usage("inspect takes exactly one PATH (see ckptconv inspect --help)");
+  if (args.positionals().size() != 1)
+    throw_usage("inspect takes exactly one PATH (see ckptconv inspect --help)");
   const std::string path = args.positionals()[0];
   const Listing c = list(path);
   uint64_t params = 0, bytes = 0;
@@ -104,8 +110,8 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
     out << j.dump(1) << "\n";
     return 0;
   }
-  out << path << ": " << c.format << ", " << c.files.size() << (c.files.size() == 1 ? " file" : " files")
-      << "\n";
+  out << path << ": " << c.format << ", " << c.files.size()
+      << (c.files.size() == 1 ? " file" : " files") << "\n";
   print_table(c, out);
   out << c.tensors.size() << " tensors, " << params << " parameters, " << bytes << " bytes\n";
   return 0;

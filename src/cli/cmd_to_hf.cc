@@ -37,8 +37,8 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
     out << (r.skipped.size() > 5 ? ", ...\n" : "\n");
   }
   out << "wrote " << r.tensors << " tensors, " << r.parameters << " parameters ("
-      << (opt.format == "bin" ? "pytorch_model.bin" : "safetensors") << (r.shared ? ", shared embeddings" : "")
-      << ") into " << opt.output_dir << "\n";
+      << (opt.format == "bin" ? "pytorch_model.bin" : "safetensors")
+      << (r.shared ? ", shared embeddings" : "") << ") into " << opt.output_dir << "\n";
   return 0;
 }
 

@@ -16,8 +16,8 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
   const VerifyResult r = verify_cs_against_hf(opt, bar);
   for (const std::string& p : r.problems) out << "MISMATCH " << p << "\n";
   if (!r.ok()) {
-    out << "verification FAILED: " << r.problems.size() << " problem" << (r.problems.size() == 1 ? "" : "s")
-        << " (" << r.tensors << " tensors compared)\n";
+    out << "verification FAILED: " << r.problems.size() << " problem"
+        << (r.problems.size() == 1 ? "" : "s") << " (" << r.tensors << " tensors compared)\n";
     return static_cast<int>(ExitCode::kMismatch);
   }
   out << "verified " << r.tensors << " tensors, " << r.parameters << " parameters\n";
@@ -36,8 +36,8 @@ const Command& verify_command() {
       "and every stored crc32c. Prints one MISMATCH line per problem and exits 1 if there is\n"
       "any; prints 'verified N tensors, M parameters' and exits 0 otherwise.",
       {opt_input_dir("the HuggingFace model directory that was converted"),
-       opt_output_dir("the converted Cerebras checkpoint directory"), opt_share_embeddings(), opt_threads(),
-       opt_no_progress()},
+       opt_output_dir("the converted Cerebras checkpoint directory"), opt_share_embeddings(),
+       opt_threads(), opt_no_progress()},
       run};
   return c;
 }

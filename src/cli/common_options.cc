@@ -19,8 +19,12 @@ OptionSpec opt_no_progress() { return {"no-progress", "", "do not draw a progres
 
 OptionSpec opt_threads() { return {"threads", "N", "worker threads (default: every core)"}; }
 
-OptionSpec opt_force() { return {"force", "", "write into an existing non-empty output directory"}; }
+OptionSpec opt_force() {
+  return {"force", "", "write into an existing non-empty output directory"};
+}
 
-int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int default_threads() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 }  // namespace ckpt::cli

@@ -18,7 +18,8 @@ std::vector<OptionSpec> hub_option_specs() {
           {"offline", "", "never use the network (also HF_HUB_OFFLINE=1)"}};
 }
 
-void download_into(const Args& args, const std::string& dir, bool show_progress, std::ostream& out) {
+void download_into(const Args& args, const std::string& dir, bool show_progress,
+                   std::ostream& out) {
   hub::HubOptions o = hub::hub_options_from_env();
   if (auto v = args.value("repo")) o.repo = *v;
   if (auto v = args.value("revision")) o.revision = *v;

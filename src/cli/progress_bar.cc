@@ -7,7 +7,9 @@
 
 namespace ckpt::cli {
 
-bool progress_wanted(bool no_progress_flag) { return !no_progress_flag && isatty(STDERR_FILENO) != 0; }
+bool progress_wanted(bool no_progress_flag) {
+  return !no_progress_flag && isatty(STDERR_FILENO) != 0;
+}
 
 ProgressBar::ProgressBar(bool enabled) : enabled_(enabled) {}
 

@@ -23,8 +23,8 @@ void print_debug(const Plan& plan, std::ostream& log) {
   log << "Initialized model with param count: " << plan.parameters << "\n";
   for (const PlannedTensor& p : plan.writes) {
     log << std::left << std::setw(44) << p.row.hf_name << " -> " << p.row.tf_name << " "
-        << shape_to_string(p.row.tf_shape) << (p.row.op == TensorOp::kTranspose ? " (transposed)" : "")
-        << "\n";
+        << shape_to_string(p.row.tf_shape)
+        << (p.row.op == TensorOp::kTranspose ? " (transposed)" : "") << "\n";
   }
   for (const PlannedTensor& p : plan.skipped) {
     log << std::left << std::setw(44) << p.row.hf_name << " -> (not written)\n";
@@ -57,7 +57,8 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
     Workers workers(opt.threads);
     WriteBehind out(*writer, opt.buffer_bytes, 2, progress);
     for (const PlannedTensor& p : plan.writes) {
-      stream_tensor(*p.source, p.row.op, {p.row.tf_name, DType::kF32, p.row.tf_shape}, out, workers);
+      stream_tensor(*p.source, p.row.op, {p.row.tf_name, DType::kF32, p.row.tf_shape}, out,
+                    workers);
     }
     out.drain();
   }

@@ -21,7 +21,7 @@ struct ConvertOptions {
 };
 
 struct ConvertResult {
-  std::string format;          // input format, e.g. "pytorch-zip"
+  std::string format;  // input format, e.g. "pytorch-zip"
   size_t tensors_written = 0;
   uint64_t parameters = 0;
   uint64_t output_bytes = 0;
@@ -30,7 +30,8 @@ struct ConvertResult {
 // Writes tf_model.ckpt.{index,data-00000-of-00001}, checkpoint, keys.json, shapes.json and
 // params.yaml into options.output_dir, all renamed into place only after everything is
 // written. `log` receives the --debug output.
-ConvertResult convert_hf_to_cs(const ConvertOptions& options, Progress& progress, std::ostream& log);
+ConvertResult convert_hf_to_cs(const ConvertOptions& options, Progress& progress,
+                               std::ostream& log);
 
 // The name of the bundle inside the output directory.
 inline constexpr const char* kTfPrefixName = "tf_model.ckpt";

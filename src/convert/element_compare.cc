@@ -68,7 +68,8 @@ void note(Mismatch& m, int64_t at, uint32_t tf, uint32_t hf) {
 
 // Compares TF rows [b, e) (row r at tf + r * cols) with src, whose row index is r - row_base.
 template <DType D>
-Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src, int64_t row_base) {
+Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src,
+                      int64_t row_base) {
   constexpr int64_t item = D == DType::kF32 ? 4 : 2;
   Mismatch m;
   auto check = [&](int64_t r, int64_t c, const uint8_t* hf) {
@@ -99,8 +100,10 @@ Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, con
           for (int64_t k = 0; k < kBlockRows; ++k) block[k][j] = load<D>(hf_col + k * item);
         }
         for (int64_t k = 0; k < kBlockRows; ++k) {
-          if (std::memcmp(tf + ((blk + k) * cols + c) * 4, block[k], sizeof block[k]) == 0) continue;
-          for (int64_t j = 0; j < kBlockRows; ++j) check(blk + k, c + j, hf_blk + ((c + j) * src.s1 + k) * item);
+          if (std::memcmp(tf + ((blk + k) * cols + c) * 4, block[k], sizeof block[k]) == 0)
+            continue;
+          for (int64_t j = 0; j < kBlockRows; ++j)
+            check(blk + k, c + j, hf_blk + ((c + j) * src.s1 + k) * item);
         }
       }
     }
@@ -112,11 +115,15 @@ Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, con
   return m;
 }
 
-Mismatch compare_any(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src, int64_t row_base) {
+Mismatch compare_any(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src,
+                     int64_t row_base) {
   switch (src.dtype) {
-    case DType::kF16: return compare_rows<DType::kF16>(tf, cols, b, e, src, row_base);
-    case DType::kBF16: return compare_rows<DType::kBF16>(tf, cols, b, e, src, row_base);
-    default: return compare_rows<DType::kF32>(tf, cols, b, e, src, row_base);
+    case DType::kF16:
+      return compare_rows<DType::kF16>(tf, cols, b, e, src, row_base);
+    case DType::kBF16:
+      return compare_rows<DType::kBF16>(tf, cols, b, e, src, row_base);
+    default:
+      return compare_rows<DType::kF32>(tf, cols, b, e, src, row_base);
   }
 }
 
@@ -135,7 +142,8 @@ float widen_half(uint16_t h) {
   const int mant = h & 0x3FF;
   const bool negative = (h & 0x8000) != 0;
   if (exp == 0x1F) {  // inf or NaN: keep the payload bits as they are
-    const uint32_t bits = (negative ? 0x80000000u : 0u) | 0x7F800000u | (static_cast<uint32_t>(mant) << 13);
+    const uint32_t bits =
+        (negative ? 0x80000000u : 0u) | 0x7F800000u | (static_cast<uint32_t>(mant) << 13);
     float f;
     std::memcpy(&f, &bits, 4);
     return f;
@@ -145,7 +153,8 @@ float widen_half(uint16_t h) {
   return negative ? -magnitude : magnitude;
 }
 
-CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op, Workers& workers) {
+CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
+                              Workers& workers) {
   // TF is a contiguous float32 [rows, cols]; 0-d and 1-d tensors are one row.
   const int64_t cols = tf.shape.empty() ? 1 : tf.shape.back();
   const int64_t rows = cols == 0 ? 0 : tf.numel() / cols;
@@ -168,9 +177,10 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
   }
   CompareOutcome out;
   int64_t first_bad = INT64_MAX;
-  const int64_t rows_per_chunk =
-      std::max<int64_t>(kBlockRows, static_cast<int64_t>(kChunkBytes / std::max<int64_t>(1, cols * 4)));
-  std::vector<uint8_t> staging(staged ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols * item) : 0);
+  const int64_t rows_per_chunk = std::max<int64_t>(
+      kBlockRows, static_cast<int64_t>(kChunkBytes / std::max<int64_t>(1, cols * 4)));
+  std::vector<uint8_t> staging(
+      staged ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols * item) : 0);
   if (staged) hf.file->cache_sequentially(hf.offset, hf.span_bytes());
   std::mutex mu;
   for (int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
@@ -183,9 +193,9 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
     if (staged) {  // HF rows are TF columns; stage HF[:, r0:r1] as a [cols, n] block
       const auto pitch = static_cast<uint64_t>(hf.strides[0] * item);
       workers.run(0, cols, 256, [&](int64_t b, int64_t e) {
-        hf.file->read_columns(hf.offset + static_cast<uint64_t>(b) * pitch, pitch, static_cast<uint64_t>(e - b),
-                              static_cast<uint64_t>(r0 * item), static_cast<uint64_t>(r1 * item),
-                              staging.data() + b * n * item);
+        hf.file->read_columns(hf.offset + static_cast<uint64_t>(b) * pitch, pitch,
+                              static_cast<uint64_t>(e - b), static_cast<uint64_t>(r0 * item),
+                              static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
       });
       chunk_src = {staging.data(), hf.dtype, 1, n};
       row_base = r0;
@@ -197,15 +207,18 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
       out.mismatches += m.count;
       if (m.first < first_bad) {
         first_bad = m.first;
-        const std::string index = tf.shape.size() == 2 ? "[" + std::to_string(m.first / cols) + ", " +
-                                                             std::to_string(m.first % cols) + "]"
-                                                       : "[" + std::to_string(m.first) + "]";
+        const std::string index =
+            tf.shape.size() == 2
+                ? "[" + std::to_string(m.first / cols) + ", " + std::to_string(m.first % cols) + "]"
+                : "[" + std::to_string(m.first) + "]";
         out.first_mismatch = index + ": TF " + describe(m.tf) + " != HF " + describe(m.hf);
       }
     });
-    tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * 4), static_cast<uint64_t>(n * cols * 4));
+    tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * 4),
+                     static_cast<uint64_t>(n * cols * 4));
     if (op == TensorOp::kCopy && hf.is_contiguous()) {
-      hf.file->release(hf.offset + static_cast<uint64_t>(r0 * cols * item), static_cast<uint64_t>(n * cols * item));
+      hf.file->release(hf.offset + static_cast<uint64_t>(r0 * cols * item),
+                       static_cast<uint64_t>(n * cols * item));
     }
   }
   hf.file->release(hf.offset, hf.span_bytes());

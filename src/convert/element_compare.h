@@ -12,15 +12,16 @@
 namespace ckpt {
 
 struct CompareOutcome {
-  uint32_t crc32c = 0;          // of the TF bytes, unmasked
+  uint32_t crc32c = 0;  // of the TF bytes, unmasked
   uint64_t mismatches = 0;
-  std::string first_mismatch;   // "[r, c]: TF <value> (0x...) != HF <value> (0x...)"
+  std::string first_mismatch;  // "[r, c]: TF <value> (0x...) != HF <value> (0x...)"
 };
 
 // Walks the TF tensor in storage order (computing its crc32c on the way) and compares every
 // float32 bit pattern with the HF element it must equal: the same index for a copy, the
 // swapped index for a transpose.
-CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op, Workers& workers);
+CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
+                              Workers& workers);
 
 // Exact float16 -> float32 by arithmetic (verify's own; convert uses a bit-level table).
 float widen_half(uint16_t h);

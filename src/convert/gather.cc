@@ -63,7 +63,8 @@ void gather_with(const Gather& g, int64_t r0, int64_t r1, uint32_t* out, Load lo
           const int64_t src = (c + j) * g.col_stride + tile;
           for (int64_t k = 0; k < kTileRows; ++k) block[k][j] = load(g.base, src + k);
         }
-        for (int64_t k = 0; k < kTileRows; ++k) std::memcpy(dst + k * cols + c, block[k], sizeof block[k]);
+        for (int64_t k = 0; k < kTileRows; ++k)
+          std::memcpy(dst + k * cols + c, block[k], sizeof block[k]);
       }
     }
     for (; c < cols; ++c) {
@@ -117,10 +118,14 @@ Gather make_gather(const TensorView& t, TensorOp op) {
 
 void gather_rows(const Gather& g, int64_t r0, int64_t r1, uint32_t* out) {
   switch (g.dtype) {
-    case DType::kF32: return gather_with(g, r0, r1, out, LoadF32{});
-    case DType::kF16: return gather_with(g, r0, r1, out, LoadF16{});
-    case DType::kBF16: return gather_with(g, r0, r1, out, LoadBF16{});
-    default: return;  // make_gather refused every other dtype
+    case DType::kF32:
+      return gather_with(g, r0, r1, out, LoadF32{});
+    case DType::kF16:
+      return gather_with(g, r0, r1, out, LoadF16{});
+    case DType::kBF16:
+      return gather_with(g, r0, r1, out, LoadBF16{});
+    default:
+      return;  // make_gather refused every other dtype
   }
 }
 

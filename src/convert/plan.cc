@@ -23,8 +23,9 @@ void check_tensor(const MappedTensor& row, const TensorView& t, const GptjConfig
                               config.path + " (" + config.summary() + ")");
   }
   if (!dtype_ok(row, t.dtype)) {
-    throw_bad_input(file, "tensor '" + t.name + "' has dtype " + std::string(dtype_name(t.dtype)) +
-                              "; float32, float16 or bfloat16 expected (float32 output must be exact)");
+    throw_bad_input(file,
+                    "tensor '" + t.name + "' has dtype " + std::string(dtype_name(t.dtype)) +
+                        "; float32, float16 or bfloat16 expected (float32 output must be exact)");
   }
 }
 
@@ -64,8 +65,9 @@ Plan make_plan(const Checkpoint& ckpt, const std::vector<MappedTensor>& rows,
     plan.output_bytes += static_cast<uint64_t>(shape_numel(r.tf_shape)) * 4;
     plan.writes.push_back(std::move(p));
   }
-  std::sort(plan.writes.begin(), plan.writes.end(),
-            [](const PlannedTensor& a, const PlannedTensor& b) { return a.row.tf_name < b.row.tf_name; });
+  std::sort(
+      plan.writes.begin(), plan.writes.end(),
+      [](const PlannedTensor& a, const PlannedTensor& b) { return a.row.tf_name < b.row.tf_name; });
   return plan;
 }
 

@@ -18,11 +18,11 @@ struct PlannedTensor {
 };
 
 struct Plan {
-  std::vector<PlannedTensor> writes;    // TF variables, sorted by TF name (the bundle's order)
-  std::vector<PlannedTensor> skipped;   // read but not written (buffers, shared lm_head)
-  uint64_t parameters = 0;              // elements written
-  uint64_t output_bytes = 0;            // float32 bytes written
-  uint64_t input_bytes = 0;             // bytes read from the HF files
+  std::vector<PlannedTensor> writes;   // TF variables, sorted by TF name (the bundle's order)
+  std::vector<PlannedTensor> skipped;  // read but not written (buffers, shared lm_head)
+  uint64_t parameters = 0;             // elements written
+  uint64_t output_bytes = 0;           // float32 bytes written
+  uint64_t input_bytes = 0;            // bytes read from the HF files
 };
 
 // Throws Error(kBadInput) naming the file and tensor for: a tensor the model does not have, a

@@ -25,7 +25,8 @@ std::string keys_json(const Plan& plan) {
 }
 
 std::string shapes_json(const Plan& plan) {
-  return hf_ordered_json(plan, [](const PlannedTensor& p) { return p.row.op == TensorOp::kTranspose; });
+  return hf_ordered_json(plan,
+                         [](const PlannedTensor& p) { return p.row.op == TensorOp::kTranspose; });
 }
 
 }  // namespace ckpt

@@ -11,7 +11,9 @@ namespace {
 
 constexpr int64_t kGrainRows = 16;
 
-bool is_flat(const Gather& g) { return g.col_stride == 1 && (g.rows <= 1 || g.row_stride == g.cols); }
+bool is_flat(const Gather& g) {
+  return g.col_stride == 1 && (g.rows <= 1 || g.row_stride == g.cols);
+}
 
 // A contiguous input: any split into chunks works, so stream it as one long row.
 void stream_flat(const TensorView& src, const Gather& g, WriteBehind& out, Workers& workers) {
@@ -44,7 +46,8 @@ void stream_transposed(const TensorView& src, const Gather& g, WriteBehind& out,
   const auto item = static_cast<int64_t>(dtype_size(src.dtype));
   const int64_t in_rows = g.cols;
   const uint64_t pitch = static_cast<uint64_t>(g.col_stride * item);
-  int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(out.buffer_bytes()) / (in_rows * 4));
+  int64_t per_chunk =
+      std::max<int64_t>(1, static_cast<int64_t>(out.buffer_bytes()) / (in_rows * 4));
   if (per_chunk > kGrainRows) per_chunk = per_chunk / kGrainRows * kGrainRows;
   std::vector<uint8_t> staging(static_cast<size_t>(per_chunk * in_rows * item));
   src.file->cache_sequentially(src.offset, src.span_bytes());
@@ -52,13 +55,14 @@ void stream_transposed(const TensorView& src, const Gather& g, WriteBehind& out,
     check_interrupted();
     const int64_t r1 = std::min(g.rows, r0 + per_chunk), n = r1 - r0;
     workers.run(0, in_rows, 256, [&](int64_t b, int64_t e) {
-      src.file->read_columns(src.offset + static_cast<uint64_t>(b) * pitch, pitch, static_cast<uint64_t>(e - b),
-                             static_cast<uint64_t>(r0 * item), static_cast<uint64_t>(r1 * item),
-                             staging.data() + b * n * item);
+      src.file->read_columns(src.offset + static_cast<uint64_t>(b) * pitch, pitch,
+                             static_cast<uint64_t>(e - b), static_cast<uint64_t>(r0 * item),
+                             static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
     });
     const Gather staged{staging.data(), src.dtype, n, in_rows, 1, n};
     auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
-    workers.run(0, n, kGrainRows, [&](int64_t b, int64_t e) { gather_rows(staged, b, e, buf + b * in_rows); });
+    workers.run(0, n, kGrainRows,
+                [&](int64_t b, int64_t e) { gather_rows(staged, b, e, buf + b * in_rows); });
     out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(n * in_rows * 4));
   }
 }

@@ -26,7 +26,8 @@ constexpr const char* kEmbedding = "input_embedding/embedding_weights";
 
 // Dimensions from params.yaml, or inferred from the variable shapes when it is missing (the
 // attention head count, rotary size and positions are not in any shape: GPT-J 6B's are used).
-GptjConfig read_config(const std::string& dir, const TfBundleReader& tf, std::vector<std::string>& notes) {
+GptjConfig read_config(const std::string& dir, const TfBundleReader& tf,
+                       std::vector<std::string>& notes) {
   const std::string yaml = (fs::path(dir) / "params.yaml").string();
   if (fs::exists(yaml)) {
     std::ifstream in(yaml);
@@ -37,19 +38,22 @@ GptjConfig read_config(const std::string& dir, const TfBundleReader& tf, std::ve
   const TfBundleEntry* emb = tf.find(kEmbedding);
   const TfBundleEntry* fc = tf.find("gptj_decoder/0/mlp/dense_layer/dense_layer/kernel");
   if (emb == nullptr || emb->shape.size() != 2 || fc == nullptr || fc->shape.size() != 2) {
-    throw_bad_input(tf.index_path(), "no params.yaml beside it and the variables do not look like GPT-J");
+    throw_bad_input(tf.index_path(),
+                    "no params.yaml beside it and the variables do not look like GPT-J");
   }
   GptjConfig c;
   c.path = yaml;
   c.vocab_size = emb->shape[0];
   c.n_embd = emb->shape[1];
   c.n_inner = fc->shape[1];
-  while (tf.find("gptj_decoder/" + std::to_string(c.n_layer) + "/ln_1/ln_1/gamma") != nullptr) ++c.n_layer;
+  while (tf.find("gptj_decoder/" + std::to_string(c.n_layer) + "/ln_1/ln_1/gamma") != nullptr)
+    ++c.n_layer;
   c.n_head = 16;
   c.rotary_dim = 64;
   c.n_positions = 2048;
-  notes.push_back("no params.yaml: n_head=16, rotary_dim=64, n_positions=2048 assumed (GPT-J 6B); "
-                  "check config.json");
+  notes.push_back(
+      "no params.yaml: n_head=16, rotary_dim=64, n_positions=2048 assumed (GPT-J 6B); "
+      "check config.json");
   return c;
 }
 
@@ -59,7 +63,8 @@ void write_causal_mask(WriteBehind& out, const TensorSpec& spec, int64_t p) {
   int64_t row = 0;
   while (row < p) {
     uint8_t* buf = out.acquire();
-    const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(p - row, static_cast<int64_t>(out.buffer_bytes()) / p));
+    const int64_t rows = std::max<int64_t>(
+        1, std::min<int64_t>(p - row, static_cast<int64_t>(out.buffer_bytes()) / p));
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t c = 0; c < p; ++c) buf[r * p + c] = c <= row + r ? 1 : 0;
     }
@@ -88,7 +93,8 @@ uint64_t parse_size(const std::string& text) {
   uint64_t scale = 1;
   std::string number = text;
   for (const auto& [suffix, s] : units) {
-    if (text.size() > suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (text.size() > suffix.size() &&
+        text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0) {
       number = text.substr(0, text.size() - suffix.size());
       scale = s;
       break;
@@ -105,11 +111,14 @@ uint64_t parse_size(const std::string& text) {
 
 ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   const std::string prefix = resolve_tf_prefix(opt.input_dir);
-  if (prefix.empty()) throw_bad_input(opt.input_dir, "no TensorFlow checkpoint found (no checkpoint file or *.index)");
+  if (prefix.empty())
+    throw_bad_input(opt.input_dir,
+                    "no TensorFlow checkpoint found (no checkpoint file or *.index)");
   const auto tf = TfBundleReader::open(prefix);
   ToHfResult result;
   GptjConfig config = read_config(opt.input_dir, *tf, result.notes);
-  result.shared = opt.share_embeddings.value_or(tf->find("bias") != nullptr && tf->find("lm_head/lm_head/kernel") == nullptr);
+  result.shared = opt.share_embeddings.value_or(tf->find("bias") != nullptr &&
+                                                tf->find("lm_head/lm_head/kernel") == nullptr);
   config.tie_word_embeddings = false;  // lm_head.weight is always written out
 
   const auto rows = expand_table(gptj_table(), gptj_dims(config), result.shared);
@@ -120,7 +129,8 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   for (const TfBundleEntry& e : tf->entries()) {
     if (wanted.count(e.name)) continue;
     if (opt.strict) {
-      throw_bad_input(tf->index_path(), "variable '" + e.name + "' is not part of a GPT-J checkpoint (--strict)");
+      throw_bad_input(tf->index_path(),
+                      "variable '" + e.name + "' is not part of a GPT-J checkpoint (--strict)");
     }
     result.skipped.push_back(e.name);
   }
@@ -141,9 +151,10 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
       if (s.entry == nullptr) throw_bad_input(tf->index_path(), "missing variable '" + from + "'");
       const Shape want = shared_head ? r.hf_shape : r.tf_shape;
       if (s.entry->dtype != DType::kF32 || s.entry->shape != want) {
-        throw_bad_input(tf->index_path(), "variable '" + from + "' is " + std::string(dtype_name(s.entry->dtype)) + " " +
-                                              shape_to_string(s.entry->shape) + ", expected float32 " +
-                                              shape_to_string(want) + " from " + config.path);
+        throw_bad_input(tf->index_path(),
+                        "variable '" + from + "' is " + std::string(dtype_name(s.entry->dtype)) +
+                            " " + shape_to_string(s.entry->shape) + ", expected float32 " +
+                            shape_to_string(want) + " from " + config.path);
       }
       if (shared_head) s.row.op = TensorOp::kCopy;  // the embedding is already [V, E]
     }
@@ -158,7 +169,8 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   config_json.write(gptj_config_json(config));
   std::unique_ptr<TensorWriter> writer;
   if (opt.format == "bin") {
-    writer = make_torch_zip_writer((fs::path(opt.output_dir) / "pytorch_model.bin").string(), specs);
+    writer =
+        make_torch_zip_writer((fs::path(opt.output_dir) / "pytorch_model.bin").string(), specs);
   } else {
     SafetensorsOptions so;
     so.max_shard_bytes = opt.max_shard_bytes;

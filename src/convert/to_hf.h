@@ -12,9 +12,9 @@
 namespace ckpt {
 
 struct ToHfOptions {
-  std::string input_dir;   // holds tf_model.ckpt.* (or any bundle) and ideally params.yaml
+  std::string input_dir;  // holds tf_model.ckpt.* (or any bundle) and ideally params.yaml
   std::string output_dir;
-  std::string format = "safetensors";  // or "bin"
+  std::string format = "safetensors";    // or "bin"
   std::optional<bool> share_embeddings;  // unset: told by the variable names
   bool strict = false;                   // extra variables are an error instead of skipped
   bool force = false;
@@ -24,11 +24,11 @@ struct ToHfOptions {
 };
 
 struct ToHfResult {
-  size_t tensors = 0;                  // HF tensors written (buffers included)
+  size_t tensors = 0;  // HF tensors written (buffers included)
   uint64_t parameters = 0;
   bool shared = false;
-  std::vector<std::string> skipped;    // TF variables that are not model weights
-  std::vector<std::string> notes;      // assumptions made (e.g. no params.yaml)
+  std::vector<std::string> skipped;  // TF variables that are not model weights
+  std::vector<std::string> notes;    // assumptions made (e.g. no params.yaml)
 };
 
 ToHfResult convert_cs_to_hf(const ToHfOptions& options, Progress& progress);

@@ -26,10 +26,13 @@ bool indexable(const TensorView& t) { return t.is_contiguous() || t.shape.size()
 }  // namespace
 
 VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) {
-  const GptjConfig config = read_gptj_config((std::filesystem::path(opt.input_dir) / "config.json").string());
+  const GptjConfig config =
+      read_gptj_config((std::filesystem::path(opt.input_dir) / "config.json").string());
   const Checkpoint hf = open_checkpoint(opt.input_dir);
   const std::string prefix = resolve_tf_prefix(opt.output_dir);
-  if (prefix.empty()) throw_bad_input(opt.output_dir, "no TensorFlow checkpoint found (no checkpoint file or *.index)");
+  if (prefix.empty())
+    throw_bad_input(opt.output_dir,
+                    "no TensorFlow checkpoint found (no checkpoint file or *.index)");
   const auto tf = TfBundleReader::open(prefix);
 
   VerifyResult result;
@@ -72,16 +75,18 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
     }
     const TensorView& src = *hf_it->second;
     if (entry->dtype != DType::kF32) {
-      problem(r.tf_name, "dtype is " + std::string(dtype_name(entry->dtype)) + ", expected float32");
+      problem(r.tf_name,
+              "dtype is " + std::string(dtype_name(entry->dtype)) + ", expected float32");
       continue;
     }
     if (entry->shape != r.tf_shape) {
-      problem(r.tf_name, "shape is " + shape_to_string(entry->shape) + ", expected " + shape_to_string(r.tf_shape));
+      problem(r.tf_name, "shape is " + shape_to_string(entry->shape) + ", expected " +
+                             shape_to_string(r.tf_shape));
       continue;
     }
     if (src.shape != r.hf_shape) {
-      problem(r.tf_name, "HF '" + r.hf_name + "' has shape " + shape_to_string(src.shape) + ", expected " +
-                             shape_to_string(r.hf_shape));
+      problem(r.tf_name, "HF '" + r.hf_name + "' has shape " + shape_to_string(src.shape) +
+                             ", expected " + shape_to_string(r.hf_shape));
       continue;
     }
     if (!dtype_is_float(src.dtype) || src.dtype == DType::kF64 || !indexable(src)) {
@@ -96,7 +101,8 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
     }
     if (c.mismatches > 0) {
       problem(r.tf_name, std::to_string(c.mismatches) + " of " + std::to_string(view.numel()) +
-                             " values differ from HF '" + r.hf_name + "'; first at " + c.first_mismatch);
+                             " values differ from HF '" + r.hf_name + "'; first at " +
+                             c.first_mismatch);
     }
     ++result.tensors;
     result.parameters += static_cast<uint64_t>(view.numel());

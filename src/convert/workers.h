@@ -23,7 +23,8 @@ class Workers {
 
   // Calls fn(b, e) on disjoint sub-ranges covering [begin, end), each a multiple of `grain`
   // long except the last, and returns when all are done. Rethrows the first exception.
-  void run(int64_t begin, int64_t end, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+  void run(int64_t begin, int64_t end, int64_t grain,
+           const std::function<void(int64_t, int64_t)>& fn);
 
  private:
   void loop(int index);

@@ -65,12 +65,16 @@ void WriteBehind::loop() {
     try {
       if (!error_) {  // after an error, jobs are only drained to free their buffers
         switch (job.kind) {
-          case Job::kBegin: writer_.begin_tensor(job.spec); break;
+          case Job::kBegin:
+            writer_.begin_tensor(job.spec);
+            break;
           case Job::kAppend:
             writer_.append({job.buffer, job.bytes});
             progress_.advance(job.bytes);
             break;
-          case Job::kEnd: writer_.end_tensor(); break;
+          case Job::kEnd:
+            writer_.end_tensor();
+            break;
         }
       }
     } catch (...) {

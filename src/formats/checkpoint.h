@@ -13,8 +13,8 @@ struct Checkpoint {
   // "pytorch-zip", "pytorch-legacy", "safetensors", "sharded-pytorch", "sharded-safetensors",
   // "tf-bundle".
   std::string format;
-  std::vector<std::string> files;    // every file read, in the order read
-  std::vector<TensorView> tensors;   // in the file's own order (shards: weight_map order)
+  std::vector<std::string> files;   // every file read, in the order read
+  std::vector<TensorView> tensors;  // in the file's own order (shards: weight_map order)
 
   const TensorView* find(const std::string& name) const;
 };

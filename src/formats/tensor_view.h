@@ -18,9 +18,9 @@ struct TensorView {
   std::string name;
   DType dtype = DType::kF32;
   Shape shape;
-  Shape strides;          // elements; empty for a 0-dim tensor
-  MappedFilePtr file;     // keeps the mapping alive
-  uint64_t offset = 0;    // byte offset in `file` of element [0, ..., 0]
+  Shape strides;        // elements; empty for a 0-dim tensor
+  MappedFilePtr file;   // keeps the mapping alive
+  uint64_t offset = 0;  // byte offset in `file` of element [0, ..., 0]
 
   int64_t numel() const;
   // numel * itemsize: the size of the tensor once made contiguous.

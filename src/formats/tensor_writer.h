@@ -26,7 +26,9 @@ struct TensorSpec {
   DType dtype = DType::kF32;
   Shape shape;
 
-  uint64_t byte_size() const { return static_cast<uint64_t>(shape_numel(shape)) * dtype_size(dtype); }
+  uint64_t byte_size() const {
+    return static_cast<uint64_t>(shape_numel(shape)) * dtype_size(dtype);
+  }
 };
 
 class TensorWriter {

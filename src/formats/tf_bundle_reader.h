@@ -16,7 +16,7 @@ namespace ckpt {
 struct TfBundleEntry {
   std::string name;
   DType dtype = DType::kF32;
-  int tf_dtype = 0;        // the DataType enum value as stored
+  int tf_dtype = 0;  // the DataType enum value as stored
   Shape shape;
   int32_t shard_id = 0;
   uint64_t offset = 0;

@@ -10,11 +10,11 @@ namespace ckpt {
 // Process exit codes (DESIGN.md §1).
 enum class ExitCode : int {
   kOk = 0,
-  kMismatch = 1,     // verify found a difference
-  kUsage = 2,        // bad command line
-  kBadInput = 3,     // malformed or unsupported input
-  kIo = 4,           // I/O or network failure
-  kInterrupted = 130 // SIGINT/SIGTERM: outputs removed, as a shell would report it
+  kMismatch = 1,      // verify found a difference
+  kUsage = 2,         // bad command line
+  kBadInput = 3,      // malformed or unsupported input
+  kIo = 4,            // I/O or network failure
+  kInterrupted = 130  // SIGINT/SIGTERM: outputs removed, as a shell would report it
 };
 
 class Error : public std::runtime_error {

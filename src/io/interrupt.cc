@@ -24,7 +24,8 @@ void install_interrupt_handlers() {
 bool interrupted() { return g_interrupted != 0; }
 
 void check_interrupted() {
-  if (interrupted()) throw Error(ExitCode::kInterrupted, "", "interrupted; partial outputs removed");
+  if (interrupted())
+    throw Error(ExitCode::kInterrupted, "", "interrupted; partial outputs removed");
 }
 
 }  // namespace ckpt

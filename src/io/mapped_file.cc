@@ -70,8 +70,8 @@ std::span<const uint8_t> MappedFile::bytes(uint64_t offset, uint64_t length,
   if (!contains(offset, length)) {
     throw_bad_input(path_, std::string(what) + " at offset " + std::to_string(offset) + " (" +
                                std::to_string(length) +
-                               " bytes) lies beyond the end of the file (" +
-                               std::to_string(size_) + " bytes)");
+                               " bytes) lies beyond the end of the file (" + std::to_string(size_) +
+                               " bytes)");
   }
   return {data_ + offset, static_cast<size_t>(length)};
 }
@@ -131,7 +131,8 @@ void MappedFile::cache_sequentially(uint64_t offset, uint64_t length) const {
   std::vector<uint8_t> scratch(kBlock);
   for (uint64_t at = begin; at < end; at += kBlock) {
     const uint64_t n = std::min(kBlock, end - at);
-    if (::pread(fd_, scratch.data(), n, static_cast<off_t>(at)) < 0) return;  // read_columns will report it
+    if (::pread(fd_, scratch.data(), n, static_cast<off_t>(at)) < 0)
+      return;  // read_columns will report it
   }
 }
 

@@ -41,8 +41,8 @@ class MappedFile {
   // apart) into `out`, packed, with pread rather than through the mapping. Reading a matrix
   // column-wise through the mapping would map nearly all of it (the kernel maps neighbouring
   // pages on every fault), so transposes read their column blocks this way. Throws Error(kIo).
-  void read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from, uint64_t to,
-                    uint8_t* out) const;
+  void read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from,
+                    uint64_t to, uint8_t* out) const;
   // Makes sure [offset, offset + length) is in the page cache before a column-wise walk: pages
   // that are not (mincore) are read sequentially in large blocks, so a cold disk serves a
   // transpose at its sequential speed instead of one small random read per row.

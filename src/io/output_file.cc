@@ -39,9 +39,7 @@ void OutputFile::discard() noexcept {
   }
 }
 
-void OutputFile::write(std::span<const uint8_t> bytes) {
-  write_at(size_, bytes);
-}
+void OutputFile::write(std::span<const uint8_t> bytes) { write_at(size_, bytes); }
 
 void OutputFile::write(const std::string& text) {
   write({reinterpret_cast<const uint8_t*>(text.data()), text.size()});

@@ -9,6 +9,7 @@ using enum TensorOp;
 using enum Sharing;
 
 // Symbols: V vocab, E n_embd, I inner (fc) size, P positions. Order is HF state_dict order.
+// clang-format off
 constexpr std::array kRules{
     MappingRule{"transformer.wte.weight", "input_embedding/embedding_weights", kCopy, "V,E", kEither, true, true},
     MappingRule{"transformer.h.{i}.ln_1.weight", "gptj_decoder/{i}/ln_1/ln_1/gamma", kCopy, "E", kEither, true, true},
@@ -32,6 +33,7 @@ constexpr std::array kRules{
     MappingRule{"lm_head.bias", "lm_head/lm_head/bias", kCopy, "V", kUnshared, true, true},
     MappingRule{"lm_head.bias", "bias", kCopy, "V", kShared, true, true},
 };
+// clang-format on
 
 }  // namespace
 

@@ -15,7 +15,8 @@ int64_t positive_int(const json& j, const char* key, const std::string& path) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) throw_bad_input(path, std::string("missing \"") + key + "\"");
   if (!it->is_number_integer() || it->get<int64_t>() <= 0) {
-    throw_bad_input(path, std::string("\"") + key + "\" must be a positive integer, got " + it->dump());
+    throw_bad_input(path,
+                    std::string("\"") + key + "\" must be a positive integer, got " + it->dump());
   }
   return it->get<int64_t>();
 }
@@ -46,7 +47,8 @@ GptjConfig parse_gptj_config(const std::string& text, const std::string& path) {
   c.n_positions = positive_int(j, "n_positions", path);
   c.vocab_size = positive_int(j, "vocab_size", path);
   auto inner = j.find("n_inner");
-  c.n_inner = (inner == j.end() || inner->is_null()) ? 4 * c.n_embd : positive_int(j, "n_inner", path);
+  c.n_inner =
+      (inner == j.end() || inner->is_null()) ? 4 * c.n_embd : positive_int(j, "n_inner", path);
   if (auto eps = j.find("layer_norm_epsilon"); eps != j.end() && eps->is_number()) {
     c.layer_norm_epsilon = eps->get<double>();
   }
@@ -54,8 +56,8 @@ GptjConfig parse_gptj_config(const std::string& text, const std::string& path) {
     c.tie_word_embeddings = tie->get<bool>();
   }
   if (c.n_embd % c.n_head != 0) {
-    throw_bad_input(path, "n_embd (" + std::to_string(c.n_embd) + ") is not a multiple of n_head (" +
-                              std::to_string(c.n_head) + ")");
+    throw_bad_input(path, "n_embd (" + std::to_string(c.n_embd) +
+                              ") is not a multiple of n_head (" + std::to_string(c.n_head) + ")");
   }
   return c;
 }

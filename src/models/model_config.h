@@ -12,7 +12,7 @@ struct GptjConfig {
   int64_t n_layer = 0;
   int64_t n_head = 0;
   int64_t rotary_dim = 0;
-  int64_t n_inner = 0;   // config's n_inner, or 4 * n_embd when null/absent
+  int64_t n_inner = 0;  // config's n_inner, or 4 * n_embd when null/absent
   int64_t n_positions = 0;
   int64_t vocab_size = 0;
   double layer_norm_epsilon = 1e-5;

@@ -5,7 +5,9 @@
 namespace ckpt {
 namespace {
 
-bool is_layer_rule(const MappingRule& r) { return std::string(r.hf).find("{i}") != std::string::npos; }
+bool is_layer_rule(const MappingRule& r) {
+  return std::string(r.hf).find("{i}") != std::string::npos;
+}
 
 bool applies(const MappingRule& r, bool share) {
   return r.sharing == Sharing::kEither || (r.sharing == Sharing::kShared) == share;
@@ -17,7 +19,8 @@ Shape resolve_shape(const char* symbols, const ModelDims& dims) {
   size_t start = 0;
   while (start < s.size()) {
     size_t comma = s.find(',', start);
-    std::string sym = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string sym =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     auto it = dims.symbols.find(sym);
     // Table rows are written by us; an unknown symbol is a programming error.
     shape.push_back(it != dims.symbols.end() ? it->second : std::stoll(sym));

@@ -24,17 +24,17 @@ enum class TensorOp {
 enum class Sharing { kEither, kUnshared, kShared };
 
 struct MappingRule {
-  const char* hf;     // e.g. "transformer.h.{i}.attn.q_proj.weight"; {i} marks a per-layer row
-  const char* tf;     // e.g. "gptj_decoder/{i}/attn/q_proj/q_proj/kernel"; "" = not written
+  const char* hf;  // e.g. "transformer.h.{i}.attn.q_proj.weight"; {i} marks a per-layer row
+  const char* tf;  // e.g. "gptj_decoder/{i}/attn/q_proj/q_proj/kernel"; "" = not written
   TensorOp op;
   const char* shape;  // HF shape as comma-separated dimension symbols, "" for a scalar
   Sharing sharing;
-  bool required;      // must be present in the HF checkpoint (buffers are optional)
-  bool is_float;      // weights are floating point; buffers may be bool
+  bool required;  // must be present in the HF checkpoint (buffers are optional)
+  bool is_float;  // weights are floating point; buffers may be bool
 };
 
 struct ModelTable {
-  const char* model;                      // "gptj"
+  const char* model;  // "gptj"
   std::span<const MappingRule> rules;
   // Placeholder values for layer i, e.g. {"i","3"}, {"fc_in","dense_layer_6"}.
   std::function<std::map<std::string, std::string>(int64_t layer)> layer_vars;

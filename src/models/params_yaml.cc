@@ -62,7 +62,8 @@ GptjParams parse_gptj_params_yaml(const std::string& text, const std::string& pa
     if (colon == std::string::npos) continue;
     size_t indent = line.find_first_not_of(' ');
     std::string key = line.substr(indent, colon - indent);
-    std::string value = colon + 1 < line.size() ? line.substr(line.find_first_not_of(' ', colon + 1)) : "";
+    std::string value =
+        colon + 1 < line.size() ? line.substr(line.find_first_not_of(' ', colon + 1)) : "";
     if (indent == 0) {
       section = key;
     } else {
@@ -102,7 +103,8 @@ GptjParams parse_gptj_params_yaml(const std::string& text, const std::string& pa
       throw_bad_input(path, "\"model.layer_norm_epsilon\" must be a number, got \"" + v + "\"");
     }
   }
-  p.share_embeddings = kv.count("model.share_embedding_weights") && kv["model.share_embedding_weights"] == "true";
+  p.share_embeddings =
+      kv.count("model.share_embedding_weights") && kv["model.share_embedding_weights"] == "true";
   c.tie_word_embeddings = false;
   return p;
 }

@@ -41,9 +41,10 @@ inline std::map<std::string, std::string> expected_hashes(const std::string& jso
 
 // Copies the bundle in `from_dir` to `to_dir`, letting `edit` drop (return false), change the
 // bytes of, or add tensors. The `checkpoint` and side files are copied as they are.
-inline void rewrite_bundle(const std::string& from_dir, const std::string& to_dir,
-                           const std::function<bool(const std::string& name, std::string& bytes)>& edit,
-                           const std::map<std::string, std::string>& extra_float_tensors = {}) {
+inline void rewrite_bundle(
+    const std::string& from_dir, const std::string& to_dir,
+    const std::function<bool(const std::string& name, std::string& bytes)>& edit,
+    const std::map<std::string, std::string>& extra_float_tensors = {}) {
   std::filesystem::create_directories(to_dir);
   for (const char* f : {"checkpoint", "keys.json", "shapes.json", "params.yaml"}) {
     std::filesystem::copy_file(from_dir + "/" + f, to_dir + "/" + f,

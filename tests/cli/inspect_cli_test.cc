@@ -10,13 +10,19 @@ TEST(Inspect, ListsTheTinyGptjExactly) {
   const CommandResult r = ckptconv({"inspect", test_data("gptj-tiny")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string head =
-      test_data("gptj-tiny") + ": pytorch-zip, 1 file\n"
+      test_data("gptj-tiny") +
+      ": pytorch-zip, 1 file\n"
       "name                                  dtype    shape           bytes  offset  file\n"
-      "transformer.wte.weight                float32  [128, 64]       32768    4352  pytorch_model.bin\n"
-      "transformer.h.0.ln_1.weight           float32  [64]              256   37248  pytorch_model.bin\n"
-      "transformer.h.0.ln_1.bias             float32  [64]              256  156416  pytorch_model.bin\n"
-      "transformer.h.0.attn.bias             bool     [1, 1, 32, 32]   1024  340480  pytorch_model.bin\n"
-      "transformer.h.0.attn.masked_bias      float32  []                  4  341632  pytorch_model.bin\n";
+      "transformer.wte.weight                float32  [128, 64]       32768    4352  "
+      "pytorch_model.bin\n"
+      "transformer.h.0.ln_1.weight           float32  [64]              256   37248  "
+      "pytorch_model.bin\n"
+      "transformer.h.0.ln_1.bias             float32  [64]              256  156416  "
+      "pytorch_model.bin\n"
+      "transformer.h.0.attn.bias             bool     [1, 1, 32, 32]   1024  340480  "
+      "pytorch_model.bin\n"
+      "transformer.h.0.attn.masked_bias      float32  []                  4  341632  "
+      "pytorch_model.bin\n";
   EXPECT_EQ(r.out.substr(0, head.size()), head);
   EXPECT_TRUE(r.out.ends_with("\n29 tensors, 117890 parameters, 465416 bytes\n")) << r.out;
 }
@@ -51,7 +57,8 @@ TEST(Inspect, OffsetsPointAtTheValues) {
 
 TEST(Inspect, ListsATfBundleFromItsIndexAlone) {
   // swift-minigo ships only its (snappy-compressed) index, as TF wrote it.
-  const CommandResult r = ckptconv({"inspect", test_data("tf-real/swift-minigo/minigo.index"), "--json"});
+  const CommandResult r =
+      ckptconv({"inspect", test_data("tf-real/swift-minigo/minigo.index"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["format"], "tf-bundle");
@@ -60,7 +67,8 @@ TEST(Inspect, ListsATfBundleFromItsIndexAlone) {
 
 TEST(Inspect, ListsEveryInputFormatWithTheSameTensors) {
   for (const char* v : {"legacy-fp32", "safetensors", "sharded-bin", "sharded-safetensors"}) {
-    const CommandResult r = ckptconv({"inspect", test_data(std::string("gptj-variants/") + v), "--json"});
+    const CommandResult r =
+        ckptconv({"inspect", test_data(std::string("gptj-variants/") + v), "--json"});
     ASSERT_EQ(r.exit_code, 0) << v << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["parameters"], 117890) << v;
@@ -68,16 +76,19 @@ TEST(Inspect, ListsEveryInputFormatWithTheSameTensors) {
 }
 
 TEST(Inspect, RefusesAHostilePickle) {
-  const CommandResult r = ckptconv({"inspect", test_data("gptj-variants/malformed-pickle-builtins-eval")});
+  const CommandResult r =
+      ckptconv({"inspect", test_data("gptj-variants/malformed-pickle-builtins-eval")});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "ckptconv: error: " + test_data("gptj-variants/malformed-pickle-builtins-eval/pytorch_model.bin") +
+  EXPECT_EQ(r.err, "ckptconv: error: " +
+                       test_data("gptj-variants/malformed-pickle-builtins-eval/pytorch_model.bin") +
                        ": data.pkl: refusing global 'builtins.eval' (not on the allow-list)\n");
 }
 
 TEST(Inspect, NeedsExactlyOnePath) {
   const CommandResult r = ckptconv({"inspect"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "ckptconv: error: inspect takes exactly one PATH (see ckptconv inspect --help)\n");
+  EXPECT_EQ(r.err,
+            "ckptconv: error: inspect takes exactly one PATH (see ckptconv inspect --help)\n");
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ void write_sparse_model(const std::string& dir) {
   for (const MappedTensor& r : expand_table(gptj_table(), gptj_dims(c), false)) {
     if (r.tf_name.empty()) continue;
     const uint64_t bytes = static_cast<uint64_t>(shape_numel(r.hf_shape)) * 4;
-    header[r.hf_name] = {{"dtype", "F32"}, {"shape", r.hf_shape}, {"data_offsets", {offset, offset + bytes}}};
+    header[r.hf_name] = {
+        {"dtype", "F32"}, {"shape", r.hf_shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string json = header.dump();
@@ -41,7 +42,9 @@ void write_sparse_model(const std::string& dir) {
   std::string head(8, '\0');
   for (int i = 0; i < 8; ++i) head[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
   write_file(dir + "/model.safetensors", head + json);
-  ASSERT_EQ(truncate((dir + "/model.safetensors").c_str(), static_cast<off_t>(8 + json.size() + offset)), 0);
+  ASSERT_EQ(
+      truncate((dir + "/model.safetensors").c_str(), static_cast<off_t>(8 + json.size() + offset)),
+      0);
 }
 
 TEST(Interrupt, CtrlCLeavesNoPartialCheckpoint) {
@@ -55,12 +58,14 @@ TEST(Interrupt, CtrlCLeavesNoPartialCheckpoint) {
     dup2(null, 1);
     const int err = open((dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(err, 2);
-    execl(CKPTCONV_BIN, CKPTCONV_BIN, "convert", "--input_dir", (dir / "hf").c_str(), "--output_dir", out.c_str(),
-          "--buffer-mb", "1", "--threads", "1", static_cast<char*>(nullptr));
+    execl(CKPTCONV_BIN, CKPTCONV_BIN, "convert", "--input_dir", (dir / "hf").c_str(),
+          "--output_dir", out.c_str(), "--buffer-mb", "1", "--threads", "1",
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   // Wait until the data file is being written, then press Ctrl-C.
-  const std::string temp = out + "/.tf_model.ckpt.data-00000-of-00001.ckptconv-tmp-" + std::to_string(pid);
+  const std::string temp =
+      out + "/.tf_model.ckpt.data-00000-of-00001.ckptconv-tmp-" + std::to_string(pid);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   int status = 0;
   bool exited = false;

@@ -16,7 +16,8 @@ class VerifyDamage : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   CommandResult verify(const std::string& out) {
-    return ckptconv({"verify", "--input_dir", test_data("gptj-tiny"), "--output_dir", out, "--no-progress"});
+    return ckptconv(
+        {"verify", "--input_dir", test_data("gptj-tiny"), "--output_dir", out, "--no-progress"});
   }
   TempDir dir_;
 };
@@ -41,19 +42,27 @@ TEST_F(VerifyDamage, OneFlippedBitInTheDataFile) {
   const CommandResult r = verify(dir_ / "good");
   EXPECT_EQ(r.exit_code, 1);
   const std::string name = "gptj_decoder/0/attn/q_proj/q_proj/kernel";
-  EXPECT_NE(r.out.find("MISMATCH " + name + ": crc32c mismatch (stored 0x"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("MISMATCH " + name + ": 1 of 4096 values differ from HF 'transformer.h.0.attn.q_proj.weight'; first at [0, 5]: TF "),
+  EXPECT_NE(r.out.find("MISMATCH " + name + ": crc32c mismatch (stored 0x"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("MISMATCH " + name +
+                       ": 1 of 4096 values differ from HF 'transformer.h.0.attn.q_proj.weight'; "
+                       "first at [0, 5]: TF "),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("verification FAILED: 2 problems (25 tensors compared)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("verification FAILED: 2 problems (25 tensors compared)\n"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(VerifyDamage, MissingVariable) {
-  rewrite_bundle(dir_ / "good", dir_ / "bad", [](const std::string& n, std::string&) { return n != "bias" && n != "lm_head/lm_head/bias"; });
+  rewrite_bundle(dir_ / "good", dir_ / "bad", [](const std::string& n, std::string&) {
+    return n != "bias" && n != "lm_head/lm_head/bias";
+  });
   const CommandResult r = verify(dir_ / "bad");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out,
-            "MISMATCH lm_head/lm_head/bias: missing from the TF checkpoint (expected from HF 'lm_head.bias')\n"
+            "MISMATCH lm_head/lm_head/bias: missing from the TF checkpoint (expected from HF "
+            "'lm_head.bias')\n"
             "verification FAILED: 1 problem (24 tensors compared)\n");
 }
 
@@ -81,23 +90,33 @@ TEST_F(VerifyDamage, KernelLeftUntransposed) {
   });
   const CommandResult r = verify(dir_ / "bad");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("MISMATCH " + name + ": 4032 of 4096 values differ from HF 'transformer.h.1.attn.v_proj.weight'; first at [0, 1]"),
+  EXPECT_NE(r.out.find("MISMATCH " + name +
+                       ": 4032 of 4096 values differ from HF 'transformer.h.1.attn.v_proj.weight'; "
+                       "first at [0, 1]"),
             std::string::npos)
       << r.out;
 }
 
 TEST_F(VerifyDamage, WrongSharingModeIsCaught) {
-  const CommandResult r = ckptconv({"verify", "--input_dir", test_data("gptj-tiny"), "--output_dir", dir_ / "good",
-                                    "--share_embeddings"});
+  const CommandResult r = ckptconv({"verify", "--input_dir", test_data("gptj-tiny"), "--output_dir",
+                                    dir_ / "good", "--share_embeddings"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("MISMATCH bias: missing from the TF checkpoint (expected from HF 'lm_head.bias')\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("MISMATCH lm_head/lm_head/kernel: unexpected variable in the TF checkpoint\n"), std::string::npos) << r.out;
+  EXPECT_NE(
+      r.out.find(
+          "MISMATCH bias: missing from the TF checkpoint (expected from HF 'lm_head.bias')\n"),
+      std::string::npos)
+      << r.out;
+  EXPECT_NE(
+      r.out.find("MISMATCH lm_head/lm_head/kernel: unexpected variable in the TF checkpoint\n"),
+      std::string::npos)
+      << r.out;
 }
 
 TEST_F(VerifyDamage, NoCheckpointInOutputDir) {
   const CommandResult r = verify(dir_.path());
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "ckptconv: error: " + dir_.path() + ": no TensorFlow checkpoint found (no checkpoint file or *.index)\n");
+  EXPECT_EQ(r.err, "ckptconv: error: " + dir_.path() +
+                       ": no TensorFlow checkpoint found (no checkpoint file or *.index)\n");
 }
 
 }  // namespace

@@ -66,7 +66,8 @@ TEST(Gather, LargeTransposeMatchesNaiveInEveryTileShapeAndThreadCount) {
   for (int threads : {1, 3}) {
     Workers workers(threads);
     std::vector<uint32_t> out(static_cast<size_t>(R * C));
-    workers.run(0, g.rows, 16, [&](int64_t b, int64_t e) { gather_rows(g, b, e, out.data() + b * g.cols); });
+    workers.run(0, g.rows, 16,
+                [&](int64_t b, int64_t e) { gather_rows(g, b, e, out.data() + b * g.cols); });
     for (int64_t j = 0; j < C; ++j) {
       for (int64_t i = 0; i < R; ++i) {
         float f;
@@ -84,15 +85,18 @@ TEST(Gather, RefusesIntegerTensors) {
     make_gather(m.view, TensorOp::kCopy);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), m.dir / "m.bin" + ": tensor 'm': cannot convert dtype int32 to float32 exactly");
+    EXPECT_EQ(std::string(e.what()),
+              m.dir / "m.bin" + ": tensor 'm': cannot convert dtype int32 to float32 exactly");
   }
 }
 
 TEST(Workers, PropagatesTheFirstException) {
   Workers workers(2);
-  EXPECT_THROW(workers.run(0, 100, 1, [](int64_t b, int64_t) {
-    if (b == 0) throw std::runtime_error("boom");
-  }), std::runtime_error);
+  EXPECT_THROW(workers.run(0, 100, 1,
+                           [](int64_t b, int64_t) {
+                             if (b == 0) throw std::runtime_error("boom");
+                           }),
+               std::runtime_error);
   int64_t sum = 0;
   std::mutex mu;
   workers.run(0, 100, 7, [&](int64_t b, int64_t e) {

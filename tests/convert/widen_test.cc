@@ -18,13 +18,13 @@ uint32_t bits(float f) {
 TEST(Widen, KnownHalfValues) {
   EXPECT_EQ(f16_bits_to_f32_bits(0x3C00), bits(1.0f));
   EXPECT_EQ(f16_bits_to_f32_bits(0xC000), bits(-2.0f));
-  EXPECT_EQ(f16_bits_to_f32_bits(0x7BFF), bits(65504.0f));         // largest finite half
-  EXPECT_EQ(f16_bits_to_f32_bits(0x0001), bits(5.9604645e-08f));   // smallest subnormal, 2^-24
-  EXPECT_EQ(f16_bits_to_f32_bits(0x03FF), bits(6.0975552e-05f));   // largest subnormal
-  EXPECT_EQ(f16_bits_to_f32_bits(0x8000), 0x80000000u);            // -0
-  EXPECT_EQ(f16_bits_to_f32_bits(0x7C00), 0x7F800000u);            // +inf
-  EXPECT_EQ(f16_bits_to_f32_bits(0xFC00), 0xFF800000u);            // -inf
-  EXPECT_EQ(f16_bits_to_f32_bits(0x7E01), 0x7FC02000u);            // NaN payload kept
+  EXPECT_EQ(f16_bits_to_f32_bits(0x7BFF), bits(65504.0f));        // largest finite half
+  EXPECT_EQ(f16_bits_to_f32_bits(0x0001), bits(5.9604645e-08f));  // smallest subnormal, 2^-24
+  EXPECT_EQ(f16_bits_to_f32_bits(0x03FF), bits(6.0975552e-05f));  // largest subnormal
+  EXPECT_EQ(f16_bits_to_f32_bits(0x8000), 0x80000000u);           // -0
+  EXPECT_EQ(f16_bits_to_f32_bits(0x7C00), 0x7F800000u);           // +inf
+  EXPECT_EQ(f16_bits_to_f32_bits(0xFC00), 0xFF800000u);           // -inf
+  EXPECT_EQ(f16_bits_to_f32_bits(0x7E01), 0x7FC02000u);           // NaN payload kept
 }
 
 TEST(Widen, BfloatIsTheTopHalf) {

@@ -45,7 +45,8 @@ TEST(OutputFile, UnwritableDirectoryIsAClearError) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kIo);
-    EXPECT_STREQ(e.what(), "/nonexistent-dir-ckptconv/x.bin: cannot create: No such file or directory");
+    EXPECT_STREQ(e.what(),
+                 "/nonexistent-dir-ckptconv/x.bin: cannot create: No such file or directory");
   }
 }
 

@@ -40,7 +40,9 @@ void expect_matches_fixture(bool share, const std::string& fixture) {
   EXPECT_EQ(params, expected["param_count"].get<int64_t>());
 }
 
-TEST(GptjMapping, MatchesTheTorchComputedVariables) { expect_matches_fixture(false, "expected-cs.json"); }
+TEST(GptjMapping, MatchesTheTorchComputedVariables) {
+  expect_matches_fixture(false, "expected-cs.json");
+}
 
 TEST(GptjMapping, MatchesTheTorchComputedVariablesWithSharedEmbeddings) {
   expect_matches_fixture(true, "expected-cs-shared.json");
@@ -50,10 +52,14 @@ TEST(GptjMapping, DenseLayerZeroHasNoSuffix) {
   const auto rows = expand_table(gptj_table(), gptj_dims(tiny_config()), false);
   std::map<std::string, std::string> tf;
   for (const auto& r : rows) tf[r.hf_name] = r.tf_name;
-  EXPECT_EQ(tf["transformer.h.0.mlp.fc_in.weight"], "gptj_decoder/0/mlp/dense_layer/dense_layer/kernel");
-  EXPECT_EQ(tf["transformer.h.0.mlp.fc_out.bias"], "gptj_decoder/0/mlp/dense_layer_1/dense_layer_1/bias");
-  EXPECT_EQ(tf["transformer.h.1.mlp.fc_in.bias"], "gptj_decoder/1/mlp/dense_layer_2/dense_layer_2/bias");
-  EXPECT_EQ(tf["transformer.h.1.mlp.fc_out.weight"], "gptj_decoder/1/mlp/dense_layer_3/dense_layer_3/kernel");
+  EXPECT_EQ(tf["transformer.h.0.mlp.fc_in.weight"],
+            "gptj_decoder/0/mlp/dense_layer/dense_layer/kernel");
+  EXPECT_EQ(tf["transformer.h.0.mlp.fc_out.bias"],
+            "gptj_decoder/0/mlp/dense_layer_1/dense_layer_1/bias");
+  EXPECT_EQ(tf["transformer.h.1.mlp.fc_in.bias"],
+            "gptj_decoder/1/mlp/dense_layer_2/dense_layer_2/bias");
+  EXPECT_EQ(tf["transformer.h.1.mlp.fc_out.weight"],
+            "gptj_decoder/1/mlp/dense_layer_3/dense_layer_3/kernel");
   EXPECT_EQ(tf["transformer.h.1.attn.bias"], "");  // causal-mask buffer: not written
 }
 
@@ -95,7 +101,8 @@ std::string config_error(const std::string& json) {
 
 TEST(GptjConfig, RejectsOtherModels) {
   EXPECT_EQ(config_error(R"({"model_type": "gpt2", "n_embd": 768})"),
-            "cfg/config.json: model_type is \"gpt2\", but ckptconv converts GPT-J (\"gptj\") checkpoints");
+            "cfg/config.json: model_type is \"gpt2\", but ckptconv converts GPT-J (\"gptj\") "
+            "checkpoints");
 }
 
 TEST(GptjConfig, RejectsMissingAndBadDimensions) {
@@ -118,7 +125,9 @@ TEST(GptjConfig, MissingFileIsAClearError) {
     read_gptj_config("/nonexistent/config.json");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "/nonexistent/config.json: cannot read config.json (every HF model directory has one)");
+    EXPECT_STREQ(
+        e.what(),
+        "/nonexistent/config.json: cannot read config.json (every HF model directory has one)");
   }
 }
 

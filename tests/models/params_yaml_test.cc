@@ -63,7 +63,8 @@ TEST(ParamsYaml, BadNumberIsNamed) {
     parse_gptj_params_yaml("model:\n  hidden_size: sixty\n", "p.yaml");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "p.yaml: \"model.hidden_size\" must be a positive integer, got \"sixty\"");
+    EXPECT_STREQ(e.what(),
+                 "p.yaml: \"model.hidden_size\" must be a positive integer, got \"sixty\"");
   }
 }
 
