@@ -11,7 +11,7 @@ packages=(
   zlib1g-dev                            # crc32 for the PyTorch zip writer
   nlohmann-json3-dev                    # config.json, safetensors headers, index.json
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format                          # the style check in the test suite
+  clang-format clang-tidy               # style and static-analysis checks in the test suite
   python3                               # the fake Hub server used by the tests
 )
 

@@ -26,7 +26,7 @@ void stream_flat(const TensorView& src, const Gather& g, WriteBehind& out, Worke
     src.file->will_need(src.offset + e1 * item, per_chunk * item);
     auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
     // Split the chunk into per-worker runs of elements, each gathered as a one-row array.
-    workers.run(e0, e1, 64 * 1024, [&](int64_t b, int64_t e) {
+    workers.run(e0, e1, int64_t{64} * 1024, [&](int64_t b, int64_t e) {
       Gather part = g;
       part.base = g.base + b * static_cast<int64_t>(item);
       part.rows = 1;

@@ -36,7 +36,7 @@ class WriteBehind {
 
  private:
   struct Job {
-    enum Kind { kBegin, kAppend, kEnd } kind;
+    enum Kind { kBegin, kAppend, kEnd } kind = kBegin;
     TensorSpec spec;
     uint8_t* buffer = nullptr;
     size_t bytes = 0;

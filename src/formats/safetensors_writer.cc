@@ -122,6 +122,7 @@ std::string shard_name(size_t i, size_t n) {
 std::string index_json(uint64_t total_size, const std::vector<Placed>& placed,
                        const std::vector<std::string>& shard_names) {
   std::vector<const Placed*> sorted;
+  sorted.reserve(placed.size());
   for (const Placed& p : placed) sorted.push_back(&p);
   std::sort(sorted.begin(), sorted.end(),
             [](const Placed* a, const Placed* b) { return a->spec.name < b->spec.name; });

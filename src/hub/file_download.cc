@@ -262,7 +262,6 @@ DownloadResult download_to_temp(HttpClient& client, const HubOptions& options,
     throw_http_status(url, r, options, RequestSubject{file});
   }
   if (!progress_started) {  // 416 on a complete file: still show the file as done
-    progress_started = true;
     progress.start(file, written);
     progress.advance(written);
   }

@@ -106,6 +106,7 @@ LocalModel inspect_dir(const std::string& dir) {
 
 std::vector<std::string> prefixed(const std::string& dir, const std::vector<std::string>& names) {
   std::vector<std::string> out;
+  out.reserve(names.size());
   for (const std::string& n : names) out.push_back(dir + "/" + n);
   return out;
 }
@@ -150,14 +151,14 @@ class Fetcher {
 
   std::string fetch(const std::string& file) {
     const std::string url = resolve_url(o_, revision_, file);
-    const std::string dest = output_dir_.empty() ? "" : output_dir_ + "/" + file;
+    std::string dest = output_dir_.empty() ? "" : output_dir_ + "/" + file;
     if (cache_) {
       if (!cache_->has(revision_, file)) {
         const std::string temp = cache_->incomplete_path(revision_, file);
         DownloadResult r = download_to_temp(client_, o_, url, temp, file, progress_);
         cache_->store(temp, is_blob_name(r.etag) ? r.etag : r.sha256, revision_, file);
       }
-      const std::string cached = cache_->snapshot_path(revision_, file);
+      std::string cached = cache_->snapshot_path(revision_, file);
       if (dest.empty()) return cached;
       link_or_copy(cached, dest);
       return dest;

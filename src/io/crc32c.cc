@@ -60,7 +60,8 @@ constexpr ShiftTable make_shift_tables() {
   return t;
 }
 
-constexpr ShiftTable kShift = make_shift_tables();
+// Built at start-up: as a constexpr it exceeds clang's default constant-evaluation budget.
+const ShiftTable kShift = make_shift_tables();
 
 inline uint32_t shift_block(uint32_t c) {
   return kShift[0][c & 0xff] ^ kShift[1][(c >> 8) & 0xff] ^ kShift[2][(c >> 16) & 0xff] ^
