@@ -252,14 +252,7 @@ DownloadResult download_to_temp(HttpClient& client, const HubOptions& options,
       if (backoff.wait()) continue;
       throw_gave_up(url, r, backoff.attempts());
     }
-    const bool transient =
-        r.curl_code != 0 ? is_transient_curl_error(r.curl_code) : is_retryable_status(r.status);
-    if (transient) {
-      if (backoff.wait()) continue;
-      throw_gave_up(url, r, backoff.attempts());
-    }
-    if (r.curl_code != 0) throw_io(url, r.curl_error);
-    throw_http_status(url, r, options, RequestSubject{file});
+    retry_or_throw(url, r, backoff, options, RequestSubject{file});
   }
   if (!progress_started) {  // 416 on a complete file: still show the file as done
     progress.start(file, written);

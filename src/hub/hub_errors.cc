@@ -38,4 +38,16 @@ void throw_gave_up(const std::string& url, const HttpResponse& r, int attempts) 
   throw_io(url, what + " (gave up after " + std::to_string(attempts) + " attempts)");
 }
 
+void retry_or_throw(const std::string& url, const HttpResponse& r, Backoff& backoff,
+                    const HubOptions& options, const RequestSubject& subject) {
+  const bool transient =
+      r.curl_code != 0 ? is_transient_curl_error(r.curl_code) : is_retryable_status(r.status);
+  if (transient) {
+    if (backoff.wait()) return;
+    throw_gave_up(url, r, backoff.attempts());
+  }
+  if (r.curl_code != 0) throw_io(url, r.curl_error);
+  throw_http_status(url, r, options, subject);
+}
+
 }  // namespace ckpt::hub

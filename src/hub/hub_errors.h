@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "hub/backoff.h"
 #include "hub/http_client.h"
 #include "hub/hub_options.h"
 
@@ -21,5 +22,10 @@ struct RequestSubject {
 
 // After the last attempt failed: "<url>: <what> (gave up after N attempts)".
 [[noreturn]] void throw_gave_up(const std::string& url, const HttpResponse& r, int attempts);
+
+// For a failed response: returns after the backoff wait when it is worth another attempt
+// (a transient network error or a retryable status, attempts left); throws otherwise.
+void retry_or_throw(const std::string& url, const HttpResponse& r, Backoff& backoff,
+                    const HubOptions& options, const RequestSubject& subject);
 
 }  // namespace ckpt::hub

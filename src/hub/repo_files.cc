@@ -73,14 +73,7 @@ RepoInfo fetch_repo_info(HttpClient& client, const HubOptions& o) {
   for (;;) {
     HttpResponse r = client.get(url, std::nullopt, nullptr);
     if (r.curl_code == 0 && r.status == 200) return parse_repo_info(r.body, url);
-    const bool transient =
-        r.curl_code != 0 ? is_transient_curl_error(r.curl_code) : is_retryable_status(r.status);
-    if (transient) {
-      if (backoff.wait()) continue;
-      throw_gave_up(url, r, backoff.attempts());
-    }
-    if (r.curl_code != 0) throw_io(url, r.curl_error);
-    throw_http_status(url, r, o, RequestSubject{});
+    retry_or_throw(url, r, backoff, o, RequestSubject{});
   }
 }
 
