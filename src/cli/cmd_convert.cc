@@ -17,7 +17,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   opt.share_embeddings = args.flag("share-embeddings");
   opt.debug = args.flag("debug");
   opt.force = args.flag("force");
-  opt.threads = static_cast<int>(args.integer("threads", default_threads(), 1, 256));
+  opt.threads = threads_option(args);
   opt.buffer_bytes = static_cast<size_t>(args.integer("buffer-mb", 32, 1, 4096)) << 20;
   const bool show_progress = progress_wanted(args.flag("no-progress"));
   if (!has_local_model(opt.input_dir)) {

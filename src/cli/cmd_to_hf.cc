@@ -26,7 +26,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   if (auto v = args.value("max-shard-size")) opt.max_shard_bytes = parse_size(*v);
   opt.strict = args.flag("strict");
   opt.force = args.flag("force");
-  opt.threads = static_cast<int>(args.integer("threads", default_threads(), 1, 256));
+  opt.threads = threads_option(args);
   ProgressBar bar(progress_wanted(args.flag("no-progress")));
   const ToHfResult r = convert_cs_to_hf(opt, bar);
   for (const std::string& note : r.notes) err << "ckptconv: note: " << note << "\n";

@@ -11,7 +11,7 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
   opt.input_dir = args.required("input-dir");
   opt.output_dir = args.required("output-dir");
   opt.share_embeddings = args.flag("share-embeddings");
-  opt.threads = static_cast<int>(args.integer("threads", default_threads(), 1, 256));
+  opt.threads = threads_option(args);
   ProgressBar bar(progress_wanted(args.flag("no-progress")));
   const VerifyResult r = verify_cs_against_hf(opt, bar);
   for (const std::string& p : r.problems) out << "MISMATCH " << p << "\n";

@@ -36,7 +36,7 @@ OptionSpec opt_no_progress();
 OptionSpec opt_threads();
 OptionSpec opt_force();
 
-// Default worker count: every core.
-int default_threads();
+// --threads N, defaulting to every core.
+int threads_option(const Args& args);
 
 }  // namespace ckpt::cli

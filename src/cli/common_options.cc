@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <thread>
 
 #include "cli/command.h"
@@ -23,8 +24,9 @@ OptionSpec opt_force() {
   return {"force", "", "write into an existing non-empty output directory"};
 }
 
-int default_threads() {
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+int threads_option(const Args& args) {
+  const auto cores = static_cast<long long>(std::max(1u, std::thread::hardware_concurrency()));
+  return static_cast<int>(args.integer("threads", cores, 1, 256));
 }
 
 }  // namespace ckpt::cli

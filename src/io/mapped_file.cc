@@ -90,16 +90,6 @@ void MappedFile::release(uint64_t offset, uint64_t length) const {
   }
 }
 
-void MappedFile::release_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows,
-                                 uint64_t from, uint64_t to) const {
-  for (uint64_t i = 0; i < rows; ++i) {
-    const uint64_t row = first_row + i * row_pitch;
-    const uint64_t begin = (row + from) / kPage * kPage;
-    const uint64_t end = (row + to) / kPage * kPage;
-    if (begin < end) release(begin, end - begin);
-  }
-}
-
 void MappedFile::read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from,
                               uint64_t to, uint8_t* out) const {
   const uint64_t width = to - from;

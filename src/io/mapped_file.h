@@ -31,12 +31,6 @@ class MappedFile {
   // Hints for streaming: read ahead a range, or drop the pages of a range already consumed.
   void will_need(uint64_t offset, uint64_t length) const;
   void release(uint64_t offset, uint64_t length) const;
-  // For a matrix read column-wise: drops, in each of `rows` rows starting at `first_row` and
-  // `row_pitch` bytes apart, the pages holding bytes [from, to) of the row (whole pages from
-  // the one containing `from`; re-reading a dropped page later only costs a page fault).
-  void release_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from,
-                       uint64_t to) const;
-
   // Copies bytes [from, to) of each of `rows` rows (starting at `first_row`, `row_pitch` bytes
   // apart) into `out`, packed, with pread rather than through the mapping. Reading a matrix
   // column-wise through the mapping would map nearly all of it (the kernel maps neighbouring
