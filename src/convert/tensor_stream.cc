@@ -11,6 +11,11 @@ namespace {
 
 constexpr int64_t kGrainRows = 16;
 
+// Float32 elements that fit in one output buffer.
+int64_t words_per_buffer(const WriteBehind& out) {
+  return static_cast<int64_t>(out.buffer_bytes() / 4);
+}
+
 bool is_flat(const Gather& g) {
   return g.col_stride == 1 && (g.rows <= 1 || g.row_stride == g.cols);
 }
@@ -18,7 +23,7 @@ bool is_flat(const Gather& g) {
 // A contiguous input: any split into chunks works, so stream it as one long row.
 void stream_flat(const TensorView& src, const Gather& g, WriteBehind& out, Workers& workers) {
   const int64_t total = g.rows * g.cols;
-  const int64_t per_chunk = static_cast<int64_t>(out.buffer_bytes() / 4);
+  const int64_t per_chunk = words_per_buffer(out);
   const uint64_t item = dtype_size(src.dtype);
   for (int64_t e0 = 0; e0 < total; e0 += per_chunk) {
     check_interrupted();
@@ -46,39 +51,63 @@ void stream_transposed(const TensorView& src, const Gather& g, WriteBehind& out,
   const auto item = static_cast<int64_t>(dtype_size(src.dtype));
   const int64_t in_rows = g.cols;
   const uint64_t pitch = static_cast<uint64_t>(g.col_stride * item);
-  int64_t per_chunk =
-      std::max<int64_t>(1, static_cast<int64_t>(out.buffer_bytes()) / (in_rows * 4));
+  // An output row wider than the buffer is written in pieces of `piece` elements, one row at a
+  // time; otherwise `per_chunk` whole rows go into each buffer.
+  const int64_t piece = std::min(in_rows, words_per_buffer(out));
+  int64_t per_chunk = piece < in_rows ? 1 : std::max<int64_t>(1, words_per_buffer(out) / in_rows);
   if (per_chunk > kGrainRows) per_chunk = per_chunk / kGrainRows * kGrainRows;
-  std::vector<uint8_t> staging(static_cast<size_t>(per_chunk * in_rows * item));
+  std::vector<uint8_t> staging(static_cast<size_t>(per_chunk * piece * item));
   src.file->cache_sequentially(src.offset, src.span_bytes());
   for (int64_t r0 = 0; r0 < g.rows; r0 += per_chunk) {
-    check_interrupted();
     const int64_t r1 = std::min(g.rows, r0 + per_chunk), n = r1 - r0;
-    workers.run(0, in_rows, 256, [&](int64_t b, int64_t e) {
-      src.file->read_columns(src.offset + static_cast<uint64_t>(b) * pitch, pitch,
-                             static_cast<uint64_t>(e - b), static_cast<uint64_t>(r0 * item),
-                             static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
-    });
-    const Gather staged{staging.data(), src.dtype, n, in_rows, 1, n};
-    auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
-    workers.run(0, n, kGrainRows,
-                [&](int64_t b, int64_t e) { gather_rows(staged, b, e, buf + b * in_rows); });
-    out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(n * in_rows * 4));
+    for (int64_t c0 = 0; c0 < in_rows; c0 += piece) {
+      check_interrupted();
+      const int64_t c1 = std::min(in_rows, c0 + piece), w = c1 - c0;
+      workers.run(0, w, 256, [&](int64_t b, int64_t e) {
+        src.file->read_columns(src.offset + static_cast<uint64_t>(c0 + b) * pitch, pitch,
+                               static_cast<uint64_t>(e - b), static_cast<uint64_t>(r0 * item),
+                               static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
+      });
+      const Gather staged{staging.data(), src.dtype, n, w, 1, n};
+      auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
+      workers.run(0, n, kGrainRows,
+                  [&](int64_t b, int64_t e) { gather_rows(staged, b, e, buf + b * w); });
+      out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(n * w * 4));
+    }
   }
 }
 
 // Any other layout (strided views): gathered through the mapping, released at the end.
 void stream_rows(const Gather& g, WriteBehind& out, Workers& workers) {
-  const int64_t row_bytes = g.cols * 4;
-  int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(out.buffer_bytes()) / row_bytes);
+  const auto item = static_cast<int64_t>(dtype_size(g.dtype));
+  // An output row wider than the buffer is written in pieces of `piece` elements, one row at a
+  // time; otherwise `per_chunk` whole rows go into each buffer.
+  const int64_t piece = std::min(g.cols, words_per_buffer(out));
+  int64_t per_chunk = piece < g.cols ? 1 : std::max<int64_t>(1, words_per_buffer(out) / g.cols);
   if (per_chunk > kGrainRows) per_chunk = per_chunk / kGrainRows * kGrainRows;
   for (int64_t r0 = 0; r0 < g.rows; r0 += per_chunk) {
-    check_interrupted();
     const int64_t r1 = std::min(g.rows, r0 + per_chunk);
-    auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
-    workers.run(r0, r1, kGrainRows,
-                [&](int64_t b, int64_t e) { gather_rows(g, b, e, buf + (b - r0) * g.cols); });
-    out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>((r1 - r0) * row_bytes));
+    if (piece == g.cols) {
+      check_interrupted();
+      auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
+      workers.run(r0, r1, kGrainRows,
+                  [&](int64_t b, int64_t e) { gather_rows(g, b, e, buf + (b - r0) * g.cols); });
+      out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>((r1 - r0) * g.cols * 4));
+      continue;
+    }
+    for (int64_t c0 = 0; c0 < g.cols; c0 += piece) {  // one row (r1 == r0 + 1), in pieces
+      check_interrupted();
+      const int64_t c1 = std::min(g.cols, c0 + piece);
+      auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
+      workers.run(c0, c1, int64_t{64} * 1024, [&](int64_t b, int64_t e) {
+        Gather part = g;  // elements [b, e) of row r0, as a one-row array
+        part.base = g.base + (r0 * g.row_stride + b * g.col_stride) * item;
+        part.rows = 1;
+        part.cols = e - b;
+        gather_rows(part, 0, 1, buf + (b - c0));
+      });
+      out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>((c1 - c0) * 4));
+    }
   }
 }
 
