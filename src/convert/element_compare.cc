@@ -127,6 +127,56 @@ Mismatch compare_any(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, cons
   }
 }
 
+// TF rows [b, e) (cols wide) of a row-selected source, element by element: TF (r, c) is HF
+// (map[c], r) for a transpose, and for a copy flat index k is HF row map[k / width], column
+// k % width of the HF tensor seen as [rows, width] with strides (s0, s1).
+template <DType D>
+Mismatch compare_mapped(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src,
+                        std::span<const int64_t> map, bool transposed, int64_t width) {
+  constexpr int64_t item = D == DType::kF32 ? 4 : 2;
+  Mismatch m;
+  for (int64_t r = b; r < e; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t k = r * cols + c;
+      const int64_t at = transposed
+                             ? map[static_cast<size_t>(c)] * src.s0 + r * src.s1
+                             : map[static_cast<size_t>(k / width)] * src.s0 + (k % width) * src.s1;
+      uint32_t t;
+      std::memcpy(&t, tf + k * 4, 4);
+      const uint32_t h = load<D>(src.base + at * item);
+      if (t != h) note(m, k, t, h);
+    }
+  }
+  return m;
+}
+
+Mismatch compare_mapped_any(const uint8_t* tf, int64_t cols, int64_t b, int64_t e,
+                            const HfReader& src, std::span<const int64_t> map, bool transposed,
+                            int64_t width) {
+  switch (src.dtype) {
+    case DType::kF16:
+      return compare_mapped<DType::kF16>(tf, cols, b, e, src, map, transposed, width);
+    case DType::kBF16:
+      return compare_mapped<DType::kBF16>(tf, cols, b, e, src, map, transposed, width);
+    default:
+      return compare_mapped<DType::kF32>(tf, cols, b, e, src, map, transposed, width);
+  }
+}
+
+// Stages HF rows map[b] .. map[e - 1] (or b .. e - 1), bytes [from, to) of each, packed.
+void stage_rows(const TensorView& hf, std::span<const int64_t> map, int64_t b, int64_t e,
+                uint64_t from, uint64_t to, uint8_t* dst) {
+  const auto pitch = static_cast<uint64_t>(hf.strides[0]) * dtype_size(hf.dtype);
+  for (int64_t c = b; c < e;) {
+    const int64_t row = map.empty() ? c : map[static_cast<size_t>(c)];
+    int64_t run = 1;
+    while (c + run < e && (map.empty() || map[static_cast<size_t>(c + run)] == row + run)) ++run;
+    hf.file->read_columns(hf.offset + static_cast<uint64_t>(row) * pitch, pitch,
+                          static_cast<uint64_t>(run), from, to, dst + (c - b) * (to - from));
+    c += run;
+  }
+}
+
 std::string describe(uint32_t bits) {
   float f;
   std::memcpy(&f, &bits, 4);
@@ -154,7 +204,7 @@ float widen_half(uint16_t h) {
 }
 
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
-                              Workers& workers) {
+                              std::span<const int64_t> row_map, Workers& workers) {
   // TF is a contiguous float32 [rows, cols]; 0-d and 1-d tensors are one row.
   const int64_t cols = tf.shape.empty() ? 1 : tf.shape.back();
   const int64_t rows = cols == 0 ? 0 : tf.numel() / cols;
@@ -163,7 +213,14 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
   // resident set stays bounded); every other layout is read through the mapping.
   const bool staged = op == TensorOp::kTranspose && hf.is_contiguous() && hf.shape.size() == 2;
   HfReader src{hf.data(), hf.dtype, 0, 0};
-  if (op == TensorOp::kTranspose) {  // TF (r, c) = HF (c, r)
+  // A row-selected copy, or a transpose that cannot be staged, is compared element by element
+  // on the HF tensor seen as [shape[0], width].
+  const bool mapped = !row_map.empty() && !staged;
+  const int64_t width = hf.shape.empty() || hf.shape[0] == 0 ? 1 : hf.numel() / hf.shape[0];
+  if (mapped) {
+    src.s0 = hf.is_contiguous() ? width : hf.strides[0];
+    src.s1 = hf.is_contiguous() ? 1 : (hf.shape.size() == 2 ? hf.strides[1] : 0);
+  } else if (op == TensorOp::kTranspose) {  // TF (r, c) = HF (c, r)
     src.s0 = hf.strides[1];
     src.s1 = hf.strides[0];
   } else if (hf.is_contiguous()) {  // any rank: flat index r * cols + c
@@ -191,17 +248,17 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
     HfReader chunk_src = src;
     int64_t row_base = 0;
     if (staged) {  // HF rows are TF columns; stage HF[:, r0:r1] as a [cols, n] block
-      const auto pitch = static_cast<uint64_t>(hf.strides[0] * item);
       workers.run(0, cols, 256, [&](int64_t b, int64_t e) {
-        hf.file->read_columns(hf.offset + static_cast<uint64_t>(b) * pitch, pitch,
-                              static_cast<uint64_t>(e - b), static_cast<uint64_t>(r0 * item),
-                              static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
+        stage_rows(hf, row_map, b, e, static_cast<uint64_t>(r0 * item),
+                   static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
       });
       chunk_src = {staging.data(), hf.dtype, 1, n};
       row_base = r0;
     }
     workers.run(r0, r1, kBlockRows, [&](int64_t b, int64_t e) {
-      const Mismatch m = compare_any(tf.data(), cols, b, e, chunk_src, row_base);
+      const Mismatch m = mapped ? compare_mapped_any(tf.data(), cols, b, e, src, row_map,
+                                                     op == TensorOp::kTranspose, width)
+                                : compare_any(tf.data(), cols, b, e, chunk_src, row_base);
       if (m.count == 0) return;
       std::lock_guard<std::mutex> lock(mu);
       out.mismatches += m.count;
@@ -216,7 +273,7 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
     });
     tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * 4),
                      static_cast<uint64_t>(n * cols * 4));
-    if (op == TensorOp::kCopy && hf.is_contiguous()) {
+    if (op == TensorOp::kCopy && hf.is_contiguous() && row_map.empty()) {
       hf.file->release(hf.offset + static_cast<uint64_t>(r0 * cols * item),
                        static_cast<uint64_t>(n * cols * item));
     }

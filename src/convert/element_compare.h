@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "convert/workers.h"
@@ -19,9 +20,11 @@ struct CompareOutcome {
 
 // Walks the TF tensor in storage order (computing its crc32c on the way) and compares every
 // float32 bit pattern with the HF element it must equal: the same index for a copy, the
-// swapped index for a transpose.
+// swapped index for a transpose, where the HF tensor's first-dimension row j is row_map[j]
+// (empty: j itself).
+// REQUIRES: every row_map entry < hf.shape[0]; a 2-D hf for kTranspose.
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
-                              Workers& workers);
+                              std::span<const int64_t> row_map, Workers& workers);
 
 // Exact float16 -> float32 by arithmetic (verify's own; convert uses a bit-level table).
 float widen_half(uint16_t h);

@@ -43,36 +43,62 @@ void stream_flat(const TensorView& src, const Gather& g, WriteBehind& out, Worke
   }
 }
 
-// A transpose of a contiguous input [R, C]: output row r is input column r. Column blocks are
-// read with pread into a staging buffer and transposed from there, because walking the mapping
+// Reads input rows row(b) .. row(e - 1) (row(i) = map[i], or i without a map), bytes
+// [from, to) of each, packed into `dst`: consecutive rows in one read_columns call.
+void read_mapped_columns(const TensorView& src, std::span<const int64_t> map, int64_t b, int64_t e,
+                         uint64_t from, uint64_t to, uint8_t* dst) {
+  const auto item = static_cast<int64_t>(dtype_size(src.dtype));
+  const auto pitch = static_cast<uint64_t>(src.strides.at(0) * item);
+  const uint64_t width = to - from;
+  while (b < e) {
+    const int64_t first = map.empty() ? b : map[static_cast<size_t>(b)];
+    int64_t n = 1;
+    while (b + n < e && (map.empty() || map[static_cast<size_t>(b + n)] == first + n)) ++n;
+    src.file->read_columns(src.offset + static_cast<uint64_t>(first) * pitch, pitch,
+                           static_cast<uint64_t>(n), from, to, dst);
+    dst += static_cast<uint64_t>(n) * width;
+    b += n;
+  }
+}
+
+// Output rows [r0, r1), columns [c0, c1) of the transpose of a contiguous input [R, C] (output
+// row r is input column r; output column j is input row map[j]) into `dst` ((r1 - r0) rows of
+// c1 - c0 words): the column block is read with pread into `staging`, because walking the mapping
 // column-wise would map nearly the whole tensor (the kernel maps neighbouring pages on every
 // fault) and the resident set would grow with the model.
-void stream_transposed(const TensorView& src, const Gather& g, WriteBehind& out, Workers& workers) {
+void transpose_block(const TensorView& src, std::span<const int64_t> map, int64_t r0, int64_t r1,
+                     int64_t c0, int64_t c1, std::vector<uint8_t>& staging, uint32_t* dst,
+                     Workers& workers) {
   const auto item = static_cast<int64_t>(dtype_size(src.dtype));
+  const int64_t n = r1 - r0, w = c1 - c0;
+  staging.resize(static_cast<size_t>(n * w * item));
+  workers.run(0, w, 256, [&](int64_t b, int64_t e) {
+    read_mapped_columns(src, map, c0 + b, c0 + e, static_cast<uint64_t>(r0 * item),
+                        static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
+  });
+  const Gather staged{staging.data(), src.dtype, n, w, 1, n};
+  workers.run(0, n, kGrainRows,
+              [&](int64_t b, int64_t e) { gather_rows(staged, b, e, dst + b * w); });
+}
+
+void stream_transposed(const TensorView& src, std::span<const int64_t> map, const Gather& g,
+                       WriteBehind& out, Workers& workers) {
   const int64_t in_rows = g.cols;
-  const uint64_t pitch = static_cast<uint64_t>(g.col_stride * item);
   // An output row wider than the buffer is written in pieces of `piece` elements, one row at a
   // time; otherwise `per_chunk` whole rows go into each buffer.
   const int64_t piece = std::min(in_rows, words_per_buffer(out));
   int64_t per_chunk = piece < in_rows ? 1 : std::max<int64_t>(1, words_per_buffer(out) / in_rows);
   if (per_chunk > kGrainRows) per_chunk = per_chunk / kGrainRows * kGrainRows;
-  std::vector<uint8_t> staging(static_cast<size_t>(per_chunk * piece * item));
+  std::vector<uint8_t> staging;
   src.file->cache_sequentially(src.offset, src.span_bytes());
   for (int64_t r0 = 0; r0 < g.rows; r0 += per_chunk) {
-    const int64_t r1 = std::min(g.rows, r0 + per_chunk), n = r1 - r0;
+    const int64_t r1 = std::min(g.rows, r0 + per_chunk);
     for (int64_t c0 = 0; c0 < in_rows; c0 += piece) {
       check_interrupted();
-      const int64_t c1 = std::min(in_rows, c0 + piece), w = c1 - c0;
-      workers.run(0, w, 256, [&](int64_t b, int64_t e) {
-        src.file->read_columns(src.offset + static_cast<uint64_t>(c0 + b) * pitch, pitch,
-                               static_cast<uint64_t>(e - b), static_cast<uint64_t>(r0 * item),
-                               static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
-      });
-      const Gather staged{staging.data(), src.dtype, n, w, 1, n};
+      const int64_t c1 = std::min(in_rows, c0 + piece);
       auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
-      workers.run(0, n, kGrainRows,
-                  [&](int64_t b, int64_t e) { gather_rows(staged, b, e, buf + b * w); });
-      out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(n * w * 4));
+      transpose_block(src, map, r0, r1, c0, c1, staging, buf, workers);
+      out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>((r1 - r0) * (c1 - c0) * 4));
     }
   }
 }
@@ -101,7 +127,14 @@ void stream_rows(const Gather& g, WriteBehind& out, Workers& workers) {
       auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
       workers.run(c0, c1, int64_t{64} * 1024, [&](int64_t b, int64_t e) {
         Gather part = g;  // elements [b, e) of row r0, as a one-row array
-        part.base = g.base + (r0 * g.row_stride + b * g.col_stride) * item;
+        const int64_t row = g.row_map != nullptr ? g.row_map[r0] : r0;
+        part.base = g.base + row * g.row_stride * item;
+        part.row_map = nullptr;
+        if (g.col_map != nullptr) {
+          part.col_map = g.col_map + b;
+        } else {
+          part.base += b * g.col_stride * item;
+        }
         part.rows = 1;
         part.cols = e - b;
         gather_rows(part, 0, 1, buf + (b - c0));
@@ -111,23 +144,40 @@ void stream_rows(const Gather& g, WriteBehind& out, Workers& workers) {
   }
 }
 
+bool staged_transpose(const TensorView& src, TensorOp op) {
+  return op == TensorOp::kTranspose && src.is_contiguous() && src.shape.size() == 2;
+}
+
 }  // namespace
 
-void stream_tensor(const TensorView& src, TensorOp op, const TensorSpec& spec, WriteBehind& out,
-                   Workers& workers) {
-  const Gather g = make_gather(src, op);
+void stream_tensor(const TensorView& src, TensorOp op, std::span<const int64_t> row_map,
+                   const TensorSpec& spec, WriteBehind& out, Workers& workers) {
+  const Gather g = make_mapped_gather(src, op, row_map);
   out.begin_tensor(spec);
   if (g.rows * g.cols > 0) {
-    if (is_flat(g)) {
+    if (row_map.empty() && is_flat(g)) {
       stream_flat(src, g, out, workers);
-    } else if (op == TensorOp::kTranspose && src.is_contiguous() && src.shape.size() == 2) {
-      stream_transposed(src, g, out, workers);
+    } else if (staged_transpose(src, op)) {
+      stream_transposed(src, row_map, g, out, workers);
     } else {
       stream_rows(g, out, workers);
     }
   }
   out.end_tensor();
   src.file->release(src.offset, src.span_bytes());
+}
+
+void read_logical_rows(const TensorView& view, TensorOp op, int64_t j0, int64_t j1, uint32_t* dst,
+                       Workers& workers) {
+  if (j1 <= j0) return;
+  if (staged_transpose(view, op)) {
+    std::vector<uint8_t> staging;
+    transpose_block(view, {}, j0, j1, 0, view.shape.at(0), staging, dst, workers);
+    return;
+  }
+  const Gather rows = make_row_gather(view, op);
+  workers.run(j0, j1, kGrainRows,
+              [&](int64_t b, int64_t e) { gather_rows(rows, b, e, dst + (b - j0) * rows.cols); });
 }
 
 }  // namespace ckpt
