@@ -62,7 +62,7 @@ std::string streamed(const TensorView& t, TensorOp op, size_t buffer_bytes, int 
   {
     Workers workers(threads);
     WriteBehind out(w, buffer_bytes, 2, progress);
-    stream_tensor(t, op, {"out", DType::kF32, out_shape}, out, workers);
+    stream_tensor(t, op, {}, {"out", DType::kF32, out_shape}, out, workers);
     out.drain();
   }
   return w.tensors.at(0);
