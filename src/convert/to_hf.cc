@@ -10,6 +10,7 @@
 
 #include "convert/output_dir.h"
 #include "convert/tensor_stream.h"
+#include "formats/quote.h"
 #include "formats/safetensors_writer.h"
 #include "formats/tf_bundle_reader.h"
 #include "formats/torch_zip_writer.h"
@@ -139,8 +140,8 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   for (const TfBundleEntry& e : tf->entries()) {
     if (wanted.count(e.name)) continue;
     if (opt.strict) {
-      throw_bad_input(tf->index_path(),
-                      "variable '" + e.name + "' is not part of a GPT-J checkpoint (--strict)");
+      throw_bad_input(tf->index_path(), "variable " + quoted(e.name) +
+                                            " is not part of a GPT-J checkpoint (--strict)");
     }
     result.skipped.push_back(e.name);
   }
@@ -169,6 +170,11 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
       if (shared_head) s.row.op = TensorOp::kCopy;  // the embedding is already [V, E]
     }
     const DType dtype = r.is_float ? DType::kF32 : DType::kBool;
+    if (shape_bytes(r.hf_shape, dtype) < 0) {  // e.g. a causal mask of a huge n_positions
+      throw_bad_input(config.path, "tensor '" + r.hf_name + "' of shape " +
+                                       shape_to_string(r.hf_shape) +
+                                       " has a byte size that overflows 64 bits");
+    }
     specs.push_back({r.hf_name, dtype, r.hf_shape});
     result.parameters += static_cast<uint64_t>(shape_numel(r.hf_shape));
     sources.push_back(std::move(s));
