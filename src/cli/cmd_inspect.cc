@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "formats/checkpoint_discovery.h"
+#include "formats/quote.h"
 #include "formats/tf_bundle_reader.h"
 #include "io/error.h"
 
@@ -22,7 +23,8 @@ struct Listed {
   Shape shape;
   uint64_t bytes;
   uint64_t offset;
-  std::string file;
+  std::string file;  // base name, as shown
+  std::string path;  // the file the tensor's metadata came from, for messages
 };
 
 struct Listing {
@@ -39,8 +41,8 @@ Listing list(const std::string& path) {
     l.format = "tf-bundle";
     l.files = {reader->index_path(), reader->data_path(0)};
     for (const TfBundleEntry& e : reader->entries()) {
-      l.tensors.push_back(
-          {e.name, e.dtype, e.shape, e.size, e.offset, base_name(reader->data_path(e.shard_id))});
+      l.tensors.push_back({e.name, e.dtype, e.shape, e.size, e.offset,
+                           base_name(reader->data_path(e.shard_id)), reader->index_path()});
     }
     return l;
   }
@@ -49,7 +51,7 @@ Listing list(const std::string& path) {
   l.files = c.files;
   for (const TensorView& t : c.tensors) {
     l.tensors.push_back({t.name, t.dtype, t.shape, t.byte_size(), t.offset,
-                         t.file ? base_name(t.file->path()) : ""});
+                         t.file ? base_name(t.file->path()) : "", t.file ? t.file->path() : path});
   }
   return l;
 }
@@ -85,11 +87,28 @@ int run(const Args& args, std::ostream& out, std::ostream&) {
   const std::string path = args.positionals()[0];
   const Listing c = list(path);
   uint64_t params = 0, bytes = 0;
-  for (const Listed& t : c.tensors) {
-    params += static_cast<uint64_t>(std::max<int64_t>(0, shape_numel(t.shape)));
-    bytes += t.bytes;
+  for (const Listed& t : c.tensors) {  // each fits in int64 (the readers check); the sums may not
+    if (__builtin_add_overflow(params, static_cast<uint64_t>(shape_numel(t.shape)), &params) ||
+        __builtin_add_overflow(bytes, t.bytes, &bytes)) {
+      throw_bad_input(t.path, "the tensors' total size overflows 64 bits");
+    }
   }
   if (args.flag("json")) {
+    // JSON strings are UTF-8; a name that is not cannot be listed faithfully (replacing bytes
+    // would make two names look alike), so it is refused, naming its file.
+    for (const Listed& t : c.tensors) {
+      if (first_invalid_utf8(t.name) != std::string_view::npos) {
+        throw_bad_input(t.path, "tensor name " + ckpt::quoted(t.name) +
+                                    " is not valid UTF-8 and cannot be listed as JSON "
+                                    "(inspect without --json shows it)");
+      }
+    }
+    std::vector<std::string> paths = c.files;
+    paths.push_back(path);
+    for (const std::string& p : paths) {
+      if (first_invalid_utf8(p) != std::string_view::npos)
+        throw_bad_input(p, "the path is not valid UTF-8 and cannot be listed as JSON");
+    }
     nlohmann::ordered_json j;
     j["path"] = path;
     j["format"] = c.format;

@@ -26,21 +26,24 @@ std::string ProgressBar::human_bytes(double b) {
 }
 
 void ProgressBar::start(const std::string& label, uint64_t total_bytes) {
+  std::lock_guard<std::mutex> lock(draw_mu_);
   label_ = label;
   total_ = total_bytes;
   done_ = 0;
-  started_ = last_draw_ = std::chrono::steady_clock::now();
+  started_ = std::chrono::steady_clock::now();
+  last_draw_ = started_.time_since_epoch().count();
   if (enabled_) draw(false);
 }
 
 void ProgressBar::advance(uint64_t bytes) {
   done_ += bytes;
   if (!enabled_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  const std::chrono::steady_clock::duration last(last_draw_.load(std::memory_order_relaxed));
+  if (now - last < std::chrono::milliseconds(100)) return;
   std::unique_lock<std::mutex> lock(draw_mu_, std::try_to_lock);
   if (!lock.owns_lock()) return;
-  last_draw_ = now;
+  last_draw_ = now.count();
   draw(false);
 }
 
@@ -51,6 +54,7 @@ void ProgressBar::finish() {
   std::fputc('\n', stderr);
 }
 
+// REQUIRES: draw_mu_ held.
 void ProgressBar::draw(bool final) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();

@@ -25,11 +25,13 @@ class ProgressBar final : public Progress {
   void draw(bool final);
 
   bool enabled_;
+  std::atomic<uint64_t> done_{0};
+  // Read without the lock by advance() on any thread: steady_clock ticks of the last draw.
+  std::atomic<std::chrono::steady_clock::rep> last_draw_{0};
+  std::mutex draw_mu_;  // guards what follows, and drawing
   std::string label_;
   uint64_t total_ = 0;
-  std::atomic<uint64_t> done_{0};
-  std::chrono::steady_clock::time_point started_, last_draw_;
-  std::mutex draw_mu_;
+  std::chrono::steady_clock::time_point started_;
 };
 
 // Whether a bar should be drawn: stderr is a TTY and the user did not ask for quiet.

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "convert/widen.h"
+#include "formats/quote.h"
 #include "io/error.h"
 
 namespace ckpt {
@@ -92,7 +93,7 @@ void gather_with(const Gather& g, int64_t r0, int64_t r1, uint32_t* out, Load lo
 Gather make_gather(const TensorView& t, TensorOp op) {
   const std::string file = t.file ? t.file->path() : std::string();
   if (t.dtype != DType::kF32 && t.dtype != DType::kF16 && t.dtype != DType::kBF16) {
-    throw_bad_input(file, "tensor '" + t.name + "': cannot convert dtype " +
+    throw_bad_input(file, "tensor " + quoted(t.name) + ": cannot convert dtype " +
                               std::string(dtype_name(t.dtype)) + " to float32 exactly");
   }
   Gather g;
@@ -123,7 +124,7 @@ Gather make_gather(const TensorView& t, TensorOp op) {
     g.row_stride = t.strides[0];
     g.col_stride = t.strides[1];
   } else {
-    throw_bad_input(file, "tensor '" + t.name + "': non-contiguous views of " +
+    throw_bad_input(file, "tensor " + quoted(t.name) + ": non-contiguous views of " +
                               std::to_string(dims) + " dimensions are not supported");
   }
   return g;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "formats/quote.h"
 #include "io/error.h"
 
 namespace ckpt {
@@ -18,13 +19,13 @@ bool dtype_ok(const MappedTensor& row, DType t) {
 void check_tensor(const MappedTensor& row, const TensorView& t, const ModelSpec& model) {
   const std::string& file = t.file ? t.file->path() : std::string();
   if (t.shape != row.hf_shape) {
-    throw_bad_input(file, "tensor '" + t.name + "' has shape " + shape_to_string(t.shape) +
+    throw_bad_input(file, "tensor " + quoted(t.name) + " has shape " + shape_to_string(t.shape) +
                               ", expected " + shape_to_string(row.hf_shape) + " from " +
                               model.params.source + " (" + model.summary + ")");
   }
   if (!dtype_ok(row, t.dtype)) {
     throw_bad_input(file,
-                    "tensor '" + t.name + "' has dtype " + std::string(dtype_name(t.dtype)) +
+                    "tensor " + quoted(t.name) + " has dtype " + std::string(dtype_name(t.dtype)) +
                         "; float32, float16 or bfloat16 expected (float32 output must be exact)");
   }
 }
@@ -57,11 +58,11 @@ Plan make_plan(const Checkpoint& ckpt, const std::vector<MappedTensor>& rows,
     auto it = by_hf.find(t.name);
     if (it == by_hf.end()) {
       throw_bad_input(t.file ? t.file->path() : where(ckpt),
-                      "unexpected tensor '" + t.name + "': not part of a " +
+                      "unexpected tensor " + quoted(t.name) + ": not part of a " +
                           std::string(model.family->display_name()) + " checkpoint");
     }
     if (!found.emplace(t.name, &t).second) {
-      throw_bad_input(where(ckpt), "tensor '" + t.name + "' appears twice");
+      throw_bad_input(where(ckpt), "tensor " + quoted(t.name) + " appears twice");
     }
     check_tensor(*it->second, t, model);
   }

@@ -9,6 +9,7 @@
 #include "convert/hf_plan.h"
 #include "convert/output_dir.h"
 #include "convert/tensor_stream.h"
+#include "formats/quote.h"
 #include "formats/safetensors_writer.h"
 #include "formats/tf_bundle_reader.h"
 #include "formats/torch_zip_writer.h"
@@ -149,7 +150,7 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   for (const TfBundleEntry& e : tf->entries()) {
     if (wanted.count(e.name)) continue;
     if (opt.strict) {
-      throw_bad_input(tf->index_path(), "variable '" + e.name + "' is not part of a " +
+      throw_bad_input(tf->index_path(), "variable " + quoted(e.name) + " is not part of a " +
                                             std::string(model.family->display_name()) +
                                             " checkpoint (--strict)");
     }
@@ -158,6 +159,11 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   const std::vector<HfTensorPlan> plan = make_hf_plan(rows, *tf, model.params.source);
   std::vector<TensorSpec> specs;
   for (const HfTensorPlan& t : plan) {
+    if (shape_bytes(t.spec.shape, t.spec.dtype) < 0) {  // e.g. a causal mask of a huge P
+      throw_bad_input(model.params.source, "tensor " + quoted(t.spec.name) + " of shape " +
+                                               shape_to_string(t.spec.shape) +
+                                               " has a byte size that overflows 64 bits");
+    }
     specs.push_back(t.spec);
     result.parameters += static_cast<uint64_t>(shape_numel(t.spec.shape));
   }

@@ -1,6 +1,7 @@
 #include "formats/pickle_writer.h"
 
 #include <map>
+#include <optional>
 
 #include "io/error.h"
 
@@ -173,7 +174,8 @@ std::string torch_state_dict_pickle(const std::vector<PickledTensor>& tensors,
                                 ", which a PyTorch checkpoint cannot hold");
     }
     const int64_t numel = shape_numel(t.shape);
-    if (numel < 0) {
+    const std::optional<Shape> strides = contiguous_strides(t.shape);
+    if (numel < 0 || !strides) {
       throw_bad_input(file,
                       "tensor '" + t.name + "' has invalid shape " + shape_to_string(t.shape));
     }
@@ -192,7 +194,7 @@ std::string torch_state_dict_pickle(const std::vector<PickledTensor>& tensors,
     p.op('Q');
     p.integer(0);  // storage offset
     p.int_tuple(t.shape);
-    p.int_tuple(contiguous_strides(t.shape));
+    p.int_tuple(*strides);
     p.op('\x89');                            // requires_grad = False
     p.global("collections", "OrderedDict");  // backward_hooks = OrderedDict()
     p.op(')');

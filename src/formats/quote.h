@@ -7,8 +7,9 @@
 
 namespace ckpt {
 
-// 'text' with \n, \\, \' and non-printable bytes escaped (\xNN); longer than `max_len`
-// bytes is cut and marked with "...".
+// 'text' with \n, \\, \' and non-printable bytes escaped (\xNN), as are bytes that are not
+// part of valid UTF-8 (so the message stays valid UTF-8); longer than `max_len` bytes is cut
+// and marked with "...".
 std::string quoted(std::string_view text, size_t max_len = 200);
 // Exact-match overloads, so an unqualified quoted(str) inside namespace ckpt never resolves to
 // std::quoted through argument-dependent lookup.
@@ -18,5 +19,9 @@ inline std::string quoted(const std::string& text, size_t max_len = 200) {
 inline std::string quoted(const char* text, size_t max_len = 200) {
   return quoted(std::string_view(text), max_len);
 }
+
+// Offset of the first byte that breaks UTF-8 (overlong forms, surrogates and code points past
+// U+10FFFF included), or npos when `s` is valid.
+size_t first_invalid_utf8(std::string_view s);
 
 }  // namespace ckpt

@@ -20,39 +20,6 @@ using json = nlohmann::json;
 
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 
-// Offset of the first byte that breaks UTF-8 (overlong forms, surrogates and code points past
-// U+10FFFF included), or npos when `s` is valid.
-size_t first_invalid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<uint8_t>(s[i]);
-    size_t len = 0;
-    uint32_t cp = 0;
-    uint32_t min = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2, cp = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3, cp = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-      return i;
-    }
-    if (s.size() - i < len) return i;
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<uint8_t>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
 std::string hex_byte(uint8_t b) {
   static constexpr char kHex[] = "0123456789abcdef";
   return std::string("0x") + kHex[b >> 4] + kHex[b & 15];
@@ -80,10 +47,9 @@ std::string brief(const json& v) {
 
 struct Entry {
   std::string name;
-  DType dtype;
-  Shape shape;
   uint64_t begin;
   uint64_t end;
+  TensorView view;
 };
 
 std::string range_text(uint64_t b, uint64_t e) {
@@ -94,8 +60,10 @@ bool is_count(const json& v) {
   return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
 }
 
-Entry parse_entry(const std::string& path, const std::string& name, const json& v,
-                  uint64_t buffer_size) {
+// The entry for tensor `name`, whose data buffer is `buffer_size` bytes from `data_start`.
+Entry parse_entry(const MappedFilePtr& file, uint64_t data_start, uint64_t buffer_size,
+                  const std::string& name, const json& v) {
+  const std::string& path = file->path();
   const std::string where = "tensor " + ckpt::quoted(name);
   if (!v.is_object()) throw_bad_input(path, where + ": header entry is not a JSON object");
   auto field = [&](const char* key) -> const json& {
@@ -103,7 +71,9 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
     if (it == v.end()) throw_bad_input(path, where + ": header entry has no \"" + key + "\"");
     return *it;
   };
-  Entry e{name, DType::kF32, {}, 0, 0};
+  Entry e{name, 0, 0, {}};
+  DType dt_value = DType::kF32;
+  Shape shape_value;
 
   const json& dtype = field("dtype");
   if (!dtype.is_string()) throw_bad_input(path, where + ": \"dtype\" is not a string");
@@ -113,7 +83,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
     throw_bad_input(path, where + " has unsupported dtype " + ckpt::quoted(dtype_text) +
                               " (supported: " + std::string(kSafetensorsSupportedDtypes) + ")");
   }
-  e.dtype = *dt;
+  dt_value = *dt;
 
   const json& shape = field("shape");
   if (!shape.is_array()) throw_bad_input(path, where + ": \"shape\" is not an array");
@@ -122,7 +92,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
       throw_bad_input(path,
                       where + ": \"shape\" holds " + brief(d) + ", not a non-negative integer");
     }
-    e.shape.push_back(static_cast<int64_t>(d.get<uint64_t>()));
+    shape_value.push_back(static_cast<int64_t>(d.get<uint64_t>()));
   }
 
   const json& offsets = field("data_offsets");
@@ -140,18 +110,16 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
     throw_bad_input(path, where + " has " + offsets_text + " beyond the end of the data buffer (" +
                               std::to_string(buffer_size) + " bytes)");
   }
-  const int64_t numel = shape_numel(e.shape);
-  const uint64_t item = dtype_size(e.dtype);
-  if (numel < 0 || static_cast<uint64_t>(numel) > std::numeric_limits<uint64_t>::max() / item) {
-    throw_bad_input(path, where + " has shape " + shape_to_string(e.shape) +
-                              " whose byte size overflows 64 bits");
+  // Overflowing shapes (want < 0) are left to TensorView::make, the one place that reports them.
+  const int64_t want = shape_bytes(shape_value, dt_value);
+  if (want >= 0 && static_cast<uint64_t>(want) != e.end - e.begin) {
+    throw_bad_input(path, where + " has shape " + shape_to_string(shape_value) + " of " +
+                              dtype_text + " (" + std::to_string(want) + " bytes) but " +
+                              offsets_text + " span " + std::to_string(e.end - e.begin) + " bytes");
   }
-  const uint64_t want = static_cast<uint64_t>(numel) * item;
-  if (want != e.end - e.begin) {
-    throw_bad_input(path, where + " has shape " + shape_to_string(e.shape) + " of " + dtype_text +
-                              " (" + std::to_string(want) + " bytes) but " + offsets_text +
-                              " span " + std::to_string(e.end - e.begin) + " bytes");
-  }
+  e.view = TensorView::make(name, dt_value, std::move(shape_value), std::nullopt, file,
+                            data_start + e.begin,
+                            ByteRegion{data_start + e.begin, e.end - e.begin, offsets_text});
   return e;
 }
 
@@ -245,7 +213,7 @@ Checkpoint read_safetensors_file(const std::string& path) {
       check_metadata(path, value);
       continue;
     }
-    entries.push_back(parse_entry(path, key, value, buffer_size));
+    entries.push_back(parse_entry(file, data_start, buffer_size, key, value));
   }
   // Equal offsets (zero-byte tensors) keep name order.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
@@ -257,16 +225,7 @@ Checkpoint read_safetensors_file(const std::string& path) {
   ckpt.format = "safetensors";
   ckpt.files.push_back(path);
   ckpt.tensors.reserve(entries.size());
-  for (Entry& e : entries) {
-    TensorView v;
-    v.name = std::move(e.name);
-    v.dtype = e.dtype;
-    v.strides = contiguous_strides(e.shape);
-    v.shape = std::move(e.shape);
-    v.file = file;
-    v.offset = data_start + e.begin;
-    ckpt.tensors.push_back(std::move(v));
-  }
+  for (Entry& e : entries) ckpt.tensors.push_back(std::move(e.view));
   return ckpt;
 }
 

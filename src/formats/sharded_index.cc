@@ -87,6 +87,11 @@ Checkpoint read_sharded_index(const std::string& index_path) {
     Shard& s = shards[i];
     s.file = shard_names[i];
     const std::string path = (dir / s.file).string();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && !ec) {  // a bad index, not an I/O failure
+      throw_bad_input(index_path,
+                      "shard " + ckpt::quoted(s.file) + " named by the weight_map does not exist");
+    }
     s.ckpt = safetensors ? read_safetensors_file(path) : read_pytorch_file(path);
     for (const TensorView& t : s.ckpt.tensors) s.by_name.emplace(t.name, &t);
     out.files.push_back(path);

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "formats/quote.h"
 #include "formats/tf_dtype.h"
 #include "formats/tf_leveldb_files.h"
 #include "formats/tf_string_tensor.h"
@@ -47,22 +48,16 @@ class TfBundleReaderImpl final : public TfBundleReader {
   }
 
   TensorView view(const TfBundleEntry& entry) const override {
-    const MappedFilePtr& file = shard(entry.shard_id);
-    const std::string what = "tensor '" + entry.name + "'";
-    file->bytes(entry.offset, entry.size, what.c_str());  // bounds check, throws
-    TensorView v;
-    v.name = entry.name;
-    v.dtype = entry.dtype;
-    v.shape = entry.shape;
-    v.strides = contiguous_strides(entry.shape);
-    v.file = file;
-    v.offset = entry.offset;
-    return v;
+    // The entry's bytes as the index gives them (checked against the shape when the index was
+    // read; a string tensor's size is its own).
+    const ByteRegion extent{entry.offset, entry.size, "tensor " + ckpt::quoted(entry.name)};
+    return TensorView::make(entry.name, entry.dtype, entry.shape, std::nullopt,
+                            shard(entry.shard_id), entry.offset, extent);
   }
 
   void verify_crc(const TfBundleEntry& entry) const override {
     const MappedFilePtr& file = shard(entry.shard_id);
-    const std::string what = "tensor '" + entry.name + "'";
+    const std::string what = "tensor " + ckpt::quoted(entry.name);
     const std::span<const uint8_t> bytes = file->bytes(entry.offset, entry.size, what.c_str());
     uint32_t crc;
     if (entry.dtype == DType::kString) {
@@ -80,8 +75,9 @@ class TfBundleReaderImpl final : public TfBundleReader {
     }
     const uint32_t stored = crc32c_unmask(entry.masked_crc32c);
     if (crc != stored) {
-      throw_bad_input(file->path(), "crc32c mismatch for tensor '" + entry.name + "' (stored " +
-                                        hex32(stored) + ", computed " + hex32(crc) + ")");
+      throw_bad_input(file->path(), "crc32c mismatch for tensor " + ckpt::quoted(entry.name) +
+                                        " (stored " + hex32(stored) + ", computed " + hex32(crc) +
+                                        ")");
     }
   }
 
@@ -140,7 +136,7 @@ class TfBundleReaderImpl final : public TfBundleReader {
       fail("the index table is empty (no bundle header)");
     }
     if (!it->key().empty()) {
-      fail("missing bundle header (first key is '" + it->key().ToString() + "')");
+      fail("missing bundle header (first key is " + ckpt::quoted(it->key().ToString()) + ")");
     }
     parse_header(it->value());
     for (it->Next(); it->Valid(); it->Next()) add_entry(it->key().ToString(), it->value());
@@ -169,9 +165,9 @@ class TfBundleReaderImpl final : public TfBundleReader {
   void add_entry(std::string name, const leveldb::Slice& value) {
     tfproto::BundleEntryProto proto;
     if (!proto.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      fail("bad BundleEntryProto for tensor '" + name + "'");
+      fail("bad BundleEntryProto for tensor " + ckpt::quoted(name));
     }
-    auto bad = [&](const std::string& what) { fail("tensor '" + name + "': " + what); };
+    auto bad = [&](const std::string& what) { fail("tensor " + ckpt::quoted(name) + ": " + what); };
     if (proto.slices_size() > 0) bad("partitioned (sliced) tensors are not supported");
     const std::optional<DType> dtype = dtype_from_tf(proto.dtype());
     if (!dtype) bad("unsupported dtype " + tf_dtype_name(proto.dtype()));
@@ -181,20 +177,20 @@ class TfBundleReaderImpl final : public TfBundleReader {
       if (dim.size() < 0) bad("negative dimension " + std::to_string(dim.size()));
       e.shape.push_back(dim.size());
     }
-    const int64_t numel = shape_numel(e.shape);
-    if (numel < 0) bad("shape " + shape_to_string(e.shape) + " has too many elements");
+    const int64_t bytes = shape_bytes(e.shape, *dtype);
+    if (bytes < 0) {
+      bad("shape " + shape_to_string(e.shape) + " of " + std::string(dtype_name(*dtype)) +
+          " has a byte size that overflows 64 bits");
+    }
     if (proto.shard_id() < 0 || proto.shard_id() >= num_shards_) {
       bad("shard_id " + std::to_string(proto.shard_id()) + " is not below num_shards " +
           std::to_string(num_shards_));
     }
     if (proto.offset() < 0 || proto.size() < 0) bad("negative offset or size");
-    if (*dtype != DType::kString) {
-      const uint64_t expected = static_cast<uint64_t>(numel) * dtype_size(*dtype);
-      if (static_cast<uint64_t>(proto.size()) != expected) {
-        bad("size " + std::to_string(proto.size()) + " does not match shape " +
-            shape_to_string(e.shape) + " of " + std::string(dtype_name(*dtype)) + " (" +
-            std::to_string(expected) + " bytes)");
-      }
+    if (*dtype != DType::kString && proto.size() != bytes) {
+      bad("size " + std::to_string(proto.size()) + " does not match shape " +
+          shape_to_string(e.shape) + " of " + std::string(dtype_name(*dtype)) + " (" +
+          std::to_string(bytes) + " bytes)");
     }
     e.name = std::move(name);
     e.dtype = *dtype;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "formats/quote.h"
 #include "io/crc32c.h"
 #include "io/error.h"
 
@@ -19,7 +20,7 @@ uint32_t extend_u32(uint32_t crc, uint32_t v) {
 TfStringTensor decode_tf_string_tensor(std::span<const uint8_t> bytes, int64_t numel,
                                        const std::string& file, const std::string& name) {
   auto fail = [&](const std::string& what) {
-    throw_bad_input(file, "string tensor '" + name + "': " + what);
+    throw_bad_input(file, "string tensor " + ckpt::quoted(name) + ": " + what);
   };
   if (numel < 0) fail("invalid element count");
   TfStringTensor t;

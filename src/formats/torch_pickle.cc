@@ -209,40 +209,19 @@ std::vector<NamedTensor> state_dict_tensors(Unpickler& u, const Value& top) {
 
 TensorView make_torch_view(const MappedFilePtr& file, const std::string& name, const TorchTensor& t,
                            const TorchStorage& s, uint64_t storage_at) {
-  const std::string what = "tensor " + quoted(name);
-  const int64_t n = shape_numel(t.shape);
-  if (n < 0 || static_cast<uint64_t>(n) > uint64_t{INT64_MAX} / dtype_size(s.dtype)) {
-    throw_bad_input(file->path(), what + ": shape " + shape_to_string(t.shape) + " overflows");
+  const uint64_t item = dtype_size(s.dtype);
+  ByteRegion storage{storage_at, 0, "storage " + ckpt::quoted(s.key)};
+  if (__builtin_mul_overflow(static_cast<uint64_t>(s.numel), item, &storage.size)) {
+    storage.size = UINT64_MAX;  // reported as lying beyond the end of the file
   }
-  // Highest element index the view can reach, computed without overflow.
-  uint64_t last = static_cast<uint64_t>(t.offset);
-  bool overflow = false;
-  bool empty = false;
-  for (size_t i = 0; i < t.shape.size(); ++i) {
-    if (t.shape[i] == 0) empty = true;
-    if (t.shape[i] == 0) continue;
-    uint64_t step = 0;
-    overflow |= __builtin_mul_overflow(static_cast<uint64_t>(t.shape[i] - 1),
-                                       static_cast<uint64_t>(t.strides[i]), &step);
-    overflow |= __builtin_add_overflow(last, step, &last);
+  uint64_t offset = 0;  // t.offset >= 0: the unpickler refused negative ones
+  if (__builtin_mul_overflow(static_cast<uint64_t>(t.offset), item, &offset) ||
+      __builtin_add_overflow(offset, storage_at, &offset)) {
+    throw_bad_input(file->path(), "tensor " + ckpt::quoted(name) + " has storage offset " +
+                                      std::to_string(t.offset) + " past the end of " +
+                                      storage.what + " (" + std::to_string(s.numel) + " elements)");
   }
-  const uint64_t numel = static_cast<uint64_t>(s.numel);
-  const bool fits = !overflow && (empty ? last <= numel : last < numel);
-  if (!fits) {
-    throw_bad_input(file->path(), what + " (shape " + shape_to_string(t.shape) + ", stride " +
-                                      shape_to_string(t.strides) + ", storage offset " +
-                                      std::to_string(t.offset) +
-                                      ") reaches past the end of storage " + quoted(s.key) + " (" +
-                                      std::to_string(s.numel) + " elements)");
-  }
-  TensorView v;
-  v.name = name;
-  v.dtype = s.dtype;
-  v.shape = t.shape;
-  v.strides = t.strides;
-  v.file = file;
-  v.offset = storage_at + static_cast<uint64_t>(t.offset) * dtype_size(s.dtype);
-  return v;
+  return TensorView::make(name, s.dtype, t.shape, t.strides, file, offset, storage);
 }
 
 }  // namespace ckpt

@@ -66,8 +66,8 @@ struct NamedTensor {
 // skipped; a repeated key keeps its first position and its last value, as a Python dict does.
 std::vector<NamedTensor> state_dict_tensors(pickle::Unpickler& u, const pickle::Value& top);
 
-// A view of tensor `t` whose storage's element 0 is at byte `storage_at` of `file`. Throws
-// Error(kBadInput) naming `name` when the view reaches outside the storage's numel.
+// A view of tensor `t` whose storage's element 0 is at byte `storage_at` of `file`, checked by
+// TensorView::make to stay inside the storage's numel elements. Throws Error(kBadInput).
 TensorView make_torch_view(const MappedFilePtr& file, const std::string& name, const TorchTensor& t,
                            const TorchStorage& s, uint64_t storage_at);
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "io/error.h"
@@ -90,22 +91,41 @@ void MappedFile::release(uint64_t offset, uint64_t length) const {
   }
 }
 
+void MappedFile::pread_all(uint64_t at, uint64_t length, uint8_t* dst) const {
+  for (uint64_t left = length; left > 0;) {
+    const ssize_t n = ::pread(fd_, dst, left, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(path_, "cannot read", errno);
+    if (n == 0) throw_io(path_, "file shrank while being read");
+    dst += n;
+    at += static_cast<uint64_t>(n);
+    left -= static_cast<uint64_t>(n);
+  }
+}
+
 void MappedFile::read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from,
                               uint64_t to, uint8_t* out) const {
   const uint64_t width = to - from;
-  for (uint64_t i = 0; i < rows; ++i) {
-    uint64_t at = first_row + i * row_pitch + from;
-    bytes(at, width, "column block");  // bounds check with the usual message
-    uint8_t* dst = out + i * width;
-    for (uint64_t left = width; left > 0;) {
-      const ssize_t n = ::pread(fd_, dst, left, static_cast<off_t>(at));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw_errno(path_, "cannot read", errno);
-      if (n == 0) throw_io(path_, "file shrank while being read");
-      dst += n;
-      at += static_cast<uint64_t>(n);
-      left -= static_cast<uint64_t>(n);
+  if (row_pitch <= kPage && rows > 1) {
+    // Narrow rows share pages, so every page is read anyway: read runs of whole rows with one
+    // call each (one pread per row of a [9e6, 2] matrix would be 9e6 system calls).
+    constexpr uint64_t kRun = 1u << 20;
+    const uint64_t per_run = std::min(rows, std::max<uint64_t>(1, kRun / row_pitch));
+    std::vector<uint8_t> run(static_cast<size_t>(per_run * row_pitch));
+    for (uint64_t i = 0; i < rows; i += per_run) {
+      const uint64_t n = std::min(per_run, rows - i);
+      const uint64_t at = first_row + i * row_pitch, length = (n - 1) * row_pitch + to;
+      bytes(at, length, "column block");  // bounds check with the usual message
+      pread_all(at, length, run.data());
+      for (uint64_t k = 0; k < n; ++k)
+        std::memcpy(out + (i + k) * width, run.data() + k * row_pitch + from, width);
     }
+    return;
+  }
+  for (uint64_t i = 0; i < rows; ++i) {
+    const uint64_t at = first_row + i * row_pitch + from;
+    bytes(at, width, "column block");  // bounds check with the usual message
+    pread_all(at, width, out + i * width);
   }
 }
 

@@ -44,6 +44,8 @@ class MappedFile {
 
  private:
   MappedFile(std::string path, int fd, const uint8_t* data, uint64_t size);
+  // `length` bytes at `at` into `dst` with pread. Throws Error(kIo).
+  void pread_all(uint64_t at, uint64_t length, uint8_t* dst) const;
 
   std::string path_;
   int fd_;  // kept open for read_columns

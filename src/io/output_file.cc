@@ -18,6 +18,21 @@ std::string temp_name_for(const std::string& final_path) {
   return (p.parent_path() / name).string();
 }
 
+// Makes the renames done in the directory of `path` durable: without it, after a power cut
+// the directory may show a later rename but not an earlier one (so `checkpoint`, written
+// last, could point at a bundle that is not there). Filesystems that cannot sync a
+// directory say EINVAL; that is not an error.
+void sync_directory_of(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_errno(dir.string(), "cannot open directory to sync it", errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0 && err != EINVAL) throw_errno(dir.string(), "cannot sync directory", err);
+}
+
 }  // namespace
 
 OutputFile::OutputFile(std::string final_path)
@@ -75,6 +90,7 @@ void OutputFile::commit() {
     throw_errno(final_path_, "cannot rename into place", errno);
   }
   committed_ = true;
+  sync_directory_of(final_path_);
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents) {

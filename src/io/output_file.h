@@ -29,7 +29,8 @@ class OutputFile {
   const std::string& final_path() const { return final_path_; }
   const std::string& temp_path() const { return temp_path_; }
 
-  // Flushes to disk, closes and renames over `final_path`. Throws Error(kIo).
+  // Flushes to disk, closes, renames over `final_path` and syncs the directory, so the
+  // rename is durable before the next commit's. Throws Error(kIo).
   void commit();
   // Removes the temporary file now (also done by the destructor).
   void discard() noexcept;

@@ -63,22 +63,21 @@ std::string sha256_hex(const std::string& bytes) {
 void sha256_update_from_file(Sha256& hash, const std::string& path, uint64_t limit) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw_errno(path, "cannot open", errno);
+  struct CloseOnExit {  // on every way out, hash.update() throwing included
+    int fd;
+    ~CloseOnExit() { ::close(fd); }
+  } const closer{fd};
   std::vector<char> buf(1 << 20);
   uint64_t done = 0;
   while (done < limit) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), limit - done));
     ssize_t n = ::read(fd, buf.data(), want);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      throw_errno(path, "cannot read", err);
-    }
+    if (n < 0) throw_errno(path, "cannot read", errno);
     if (n == 0) break;
     hash.update(buf.data(), static_cast<size_t>(n));
     done += static_cast<uint64_t>(n);
   }
-  ::close(fd);
   if (limit != UINT64_MAX && done < limit) {
     throw_io(path, "shorter than " + std::to_string(limit) + " bytes");
   }

@@ -75,6 +75,9 @@ struct Layout {
   TensorOp op;
 };
 
+// Test names in CTest show the layout, not the bytes of the struct.
+void PrintTo(const Layout& l, std::ostream* os) { *os << l.what; }
+
 class StreamTensor : public ::testing::TestWithParam<Layout> {};
 
 // Rows of 37 or 41 floats (148 or 164 bytes) against buffers from two floats up: whole rows per

@@ -291,6 +291,15 @@ TEST_F(SafetensorsHandBuilt, ShapeSizeMismatch) {
             "tensor 'w' has shape [2305843009213693952] whose byte size overflows 64 bits");
 }
 
+// No elements, so it passes the size check, but row-major strides would need 2^80 (issue 12).
+TEST_F(SafetensorsHandBuilt, StridesThatOverflow) {
+  EXPECT_EQ(
+      error_of_header(
+          R"({"w":{"dtype":"F32","shape":[0,1099511627776,1099511627776],"data_offsets":[0,0]}})",
+          0),
+      "tensor 'w' has shape [0, 1099511627776, 1099511627776] whose strides overflow 64 bits");
+}
+
 TEST_F(SafetensorsHandBuilt, GapBetweenTensors) {
   EXPECT_EQ(error_of_header(R"({"a":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},)"
                             R"("b":{"dtype":"U8","shape":[2],"data_offsets":[3,5]}})",

@@ -148,9 +148,10 @@ TEST_F(ShardedHandBuilt, MissingShardFile) {
     read_sharded_index(index());
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::kIo);
+    // The index is wrong, not the disk (issue 12): bad input, naming the index.
+    EXPECT_EQ(e.code(), ExitCode::kBadInput);
     EXPECT_EQ(std::string(e.what()),
-              dir_ / "gone.safetensors" + ": cannot open: No such file or directory");
+              index() + ": shard 'gone.safetensors' named by the weight_map does not exist");
   }
 }
 

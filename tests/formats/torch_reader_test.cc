@@ -212,8 +212,8 @@ TEST(TorchReader, ViewBeyondStorageNamesTheTensor) {
              make_zip({{"archive/data.pkl", pkl}, {"archive/data/0", floats({0, 1, 2, 3})}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
             tmp /
-                "a.bin: tensor 'w' (shape [2, 2], stride [2, 1], storage offset 1) reaches past "
-                "the end of storage '0' (4 elements)");
+                "a.bin: tensor 'w' (shape [2, 2], stride [2, 1], byte offset 4) reaches past "
+                "the end of storage '0' (16 bytes)");
 }
 
 TEST(TorchReader, StorageLargerThanItsEntry) {
@@ -304,8 +304,8 @@ TEST(TorchReader, LegacyViewBeyondItsStorage) {
              torch_test::legacy_file(state_dict_pickle({t}), {{"r", floats({0, 1, 2, 3, 4, 5})}}));
   EXPECT_EQ(error_of(tmp / "a.bin"),
             tmp /
-                "a.bin: tensor 'w' (shape [3], stride [1], storage offset 1) reaches past the "
-                "end of storage 'r' (3 elements)");
+                "a.bin: tensor 'w' (shape [3], stride [1], byte offset 4) reaches past the "
+                "end of storage 'r' (12 bytes)");
 }
 
 TEST(TorchReader, LegacyCountMismatch) {
