@@ -185,6 +185,8 @@ class CkptconvCase(Tolerances):
             "use_projection_bias_in_attention": has("/q_proj/q_proj/bias"),
             "use_ffn_bias_in_attention": has("/out_proj/out_proj/bias"),
             "share_embedding_weights": "lm_head/lm_head/kernel" not in variables,
+            "use_ffn_bias": has("/dense_layer/dense_layer/bias"),
+            "use_bias_in_output": "lm_head/lm_head/bias" in variables or "bias" in variables,
         }
         for key, want in expect.items():
             got = yaml_bool(params.get(key, "false"))
