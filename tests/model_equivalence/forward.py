@@ -106,7 +106,8 @@ def hf_neox_logits(w, config, tokens):
         m = act(h2 @ w[p + "mlp.dense_h_to_4h.weight"].T + w[p + "mlp.dense_h_to_4h.bias"])
         m = m @ w[p + "mlp.dense_4h_to_h.weight"].T + w[p + "mlp.dense_4h_to_h.bias"]
         x = x + a + m
-    x = layer_norm(x, w["gpt_neox.final_layer_norm.weight"], w["gpt_neox.final_layer_norm.bias"], eps)
+    x = layer_norm(x, w["gpt_neox.final_layer_norm.weight"], w["gpt_neox.final_layer_norm.bias"],
+                   eps)
     return x @ w["embed_out.weight"].T
 
 
@@ -205,7 +206,8 @@ def cerebras_gptj_logits(v, num_heads, rotary_dim, eps, act_name, tokens):
         q = dense(h1, p + "attn/q_proj/q_proj").reshape(T, H, D)
         k = dense(h1, p + "attn/k_proj/k_proj").reshape(T, H, D)
         val = dense(h1, p + "attn/v_proj/v_proj").reshape(T, H, D)
-        a = dense(causal_attention(rope(q), rope(k), val).reshape(T, E), p + "attn/out_proj/out_proj")
+        a = causal_attention(rope(q), rope(k), val).reshape(T, E)
+        a = dense(a, p + "attn/out_proj/out_proj")
         d0, d1 = _dense_layer(2 * i), _dense_layer(2 * i + 1)
         m = act(dense(h2, p + "mlp/%s/%s" % (d0, d0)))
         m = dense(m, p + "mlp/%s/%s" % (d1, d1))

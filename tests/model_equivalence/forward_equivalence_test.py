@@ -136,7 +136,7 @@ class Tolerances(unittest.TestCase):
 
 
 class HfNeoxAnchor(Tolerances):
-    """The numpy HF GPT-NeoX forward is the real library's (hf-logits.json, made by transformers)."""
+    """The numpy HF GPT-NeoX forward is the real library's (hf-logits.json: transformers)."""
 
     def test_numpy_hf_neox_reproduces_transformers_logits(self):
         import json
@@ -171,7 +171,8 @@ class NeoxPythonMapping(Tolerances):
                 self.assert_close(cerebras(converted), want, fixture)
                 unpermuted = cerebras_mapping.neox_to_cerebras(sd, cfg, permute_rotary=False)
                 if r > 2:  # r = 2: the permutation is the identity
-                    self.assert_differs(cerebras(unpermuted), want, fixture + " without permutation")
+                    self.assert_differs(cerebras(unpermuted), want,
+                                        fixture + " without permutation")
                     self.assert_differs(cerebras(unpermute_qk(converted, H, r)), want,
                                         fixture + " unpermute_qk")
 
@@ -195,7 +196,8 @@ class CkptconvCase(Tolerances):
     def model_params(self, params, what):
         for key in ("num_heads", "rotary_dim", "layer_norm_epsilon"):
             self.assertIn(key, params, "%s: params.yaml has no model.%s" % (what, key))
-        return int(params["num_heads"]), int(params["rotary_dim"]), float(params["layer_norm_epsilon"])
+        return (int(params["num_heads"]), int(params["rotary_dim"]),
+                float(params["layer_norm_epsilon"]))
 
 
 class GptjCkptconv(CkptconvCase):
@@ -213,7 +215,8 @@ class GptjCkptconv(CkptconvCase):
                 cfg = hf_checkpoint.read_config(folder)
                 w = hf_weights(folder)
                 if share:
-                    self.assertTrue(np.array_equal(w["lm_head.weight"], w["transformer.wte.weight"]))
+                    self.assertTrue(np.array_equal(w["lm_head.weight"],
+                                                   w["transformer.wte.weight"]))
                 want = forward.hf_gptj_logits(w, cfg, TOKENS)
                 variables, params = ckptconv_convert(folder, os.path.join(tmp, "cs"), share)
                 self.assertEqual("lm_head/lm_head/kernel" not in variables, share, what)

@@ -14,7 +14,7 @@ GPT-NeoX (E hidden, H heads, D = E/H, r = int(D * rotary_pct)):
          2j+1 <- HF j + r/2 for j < r/2, dims >= r kept), transposed
       -> gptj_decoder/i/attn/{q,k,v}_proj/{q,k,v}_proj/kernel [E,E]; the bias likewise
   gpt_neox.layers.i.attention.dense.*      -> gptj_decoder/i/attn/out_proj/out_proj/{kernel^T,bias}
-  gpt_neox.layers.i.mlp.dense_h_to_4h.*    -> gptj_decoder/i/mlp/dense_layer_{2i}/.../{kernel^T,bias}
+  gpt_neox.layers.i.mlp.dense_h_to_4h.*    -> gptj_decoder/i/mlp/dense_layer_{2i}/...{kernel^T,bias}
   gpt_neox.layers.i.mlp.dense_4h_to_h.*    -> gptj_decoder/i/mlp/dense_layer_{2i+1}/...
   gpt_neox.final_layer_norm.*              -> post_decoder_layer_norm/post_decoder_layer_norm/*
   embed_out.weight [V,E]                   -> lm_head/lm_head/kernel [E,V]
@@ -100,8 +100,9 @@ def neox_to_cerebras(sd, config, permute_rotary=True):
             d = dense_name(2 * i + k)
             out[cs + "mlp/%s/%s/kernel" % (d, d)] = f32(hf + "mlp.%s.weight" % hf_mlp).T
             out[cs + "mlp/%s/%s/bias" % (d, d)] = f32(hf + "mlp.%s.bias" % hf_mlp)
-    out["post_decoder_layer_norm/post_decoder_layer_norm/gamma"] = f32("gpt_neox.final_layer_norm.weight")
-    out["post_decoder_layer_norm/post_decoder_layer_norm/beta"] = f32("gpt_neox.final_layer_norm.bias")
+    post = "post_decoder_layer_norm/post_decoder_layer_norm/"
+    out[post + "gamma"] = f32("gpt_neox.final_layer_norm.weight")
+    out[post + "beta"] = f32("gpt_neox.final_layer_norm.bias")
     out["lm_head/lm_head/kernel"] = f32("embed_out.weight").T
     unexpected = [n for n in sd if n not in used]
     if unexpected:

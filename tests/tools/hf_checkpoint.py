@@ -104,7 +104,8 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
         item = base.dtype.itemsize
         arr = np.lib.stride_tricks.as_strided(base[storage_offset:], shape=size,
                                               strides=tuple(s * item for s in stride))
-    return Tensor(storage.stype.dtype, np.array(arr, order="C"))  # (ascontiguousarray makes 0-d 1-d)
+    # np.array, not ascontiguousarray: that one turns a 0-d tensor into a 1-d array.
+    return Tensor(storage.stype.dtype, np.array(arr, order="C"))
 
 
 def _rebuild_parameter(data, requires_grad=False, backward_hooks=None):
@@ -137,7 +138,8 @@ class _Unpickler(pickle.Unpickler):
 
 def _state_dict(obj, path):
     if not isinstance(obj, dict):
-        raise ValueError("%s: top-level object is %s, not a state dict" % (path, type(obj).__name__))
+        raise ValueError("%s: top-level object is %s, not a state dict"
+                         % (path, type(obj).__name__))
     for k, v in obj.items():
         if not isinstance(v, Tensor):
             raise ValueError("%s: %r is not a tensor" % (path, k))

@@ -1,4 +1,4 @@
-"""A small pure-Python reader of TensorFlow tensor bundles (PREFIX.index + PREFIX.data-*), for tests.
+"""A small pure-Python reader of TensorFlow tensor bundles (PREFIX.index, PREFIX.data-*) for tests.
 
 Written from the format facts of the design contract (DESIGN.md §5), no TensorFlow or LevelDB code:
 
@@ -127,7 +127,8 @@ def parse_proto(buf, what):
 
 def _expect_wire(field, wire, expected, what):
     if wire != expected:
-        raise ValueError("%s: field %d has wire type %d, expected %d" % (what, field, wire, expected))
+        raise ValueError("%s: field %d has wire type %d, expected %d"
+                         % (what, field, wire, expected))
 
 
 # --------------------------------------------------------------------------- the table
@@ -174,7 +175,8 @@ def _block_entries(block, path, what):
         if shared > len(key) or unshared + value_len > restarts_at - pos:
             raise ValueError("%s: %s block entry at %d is malformed" % (path, what, entry_at))
         if entry_at in restarts and shared != 0:
-            raise ValueError("%s: %s block restart point %d shares a prefix" % (path, what, entry_at))
+            raise ValueError("%s: %s block restart point %d shares a prefix"
+                             % (path, what, entry_at))
         key = key[:shared] + bytes(block[pos:pos + unshared])
         pos += unshared
         yield key, bytes(block[pos:pos + value_len])
@@ -200,7 +202,8 @@ def read_table(index_path):
         block = _read_block(data, handle, index_path, "data")
         for key, value in _block_entries(block, index_path, "data"):
             if last_key is not None and key <= last_key:
-                raise ValueError("%s: keys out of order (%r after %r)" % (index_path, key, last_key))
+                raise ValueError("%s: keys out of order (%r after %r)"
+                                 % (index_path, key, last_key))
             last_key = key
             pairs.append((key, value))
     return pairs

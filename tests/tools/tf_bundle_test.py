@@ -149,7 +149,8 @@ class CkptconvOutput(unittest.TestCase):
             for name in b.names:
                 a = b.tensor(name)
                 self.assertEqual(list(a.shape), want[name]["shape"], name)
-                self.assertEqual(hashlib.sha256(a.tobytes()).hexdigest(), want[name]["sha256"], name)
+                self.assertEqual(hashlib.sha256(a.tobytes()).hexdigest(), want[name]["sha256"],
+                                 name)
             self.assertEqual(sum(b.tensor(n).size for n in b.names), want["param_count"])
 
 

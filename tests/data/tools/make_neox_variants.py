@@ -104,7 +104,8 @@ def build_state_dict(E, H, I, V, P, L, rotary_pct, attention_bias, buffers, seed
         sd[p + "post_attention_layernorm.weight"] = randn(E, scale=0.1, loc=1.0)
         sd[p + "post_attention_layernorm.bias"] = randn(E, scale=0.1)
         if buffers:
-            sd[p + "attention.bias"] = torch.tril(torch.ones((P, P), dtype=torch.bool)).view(1, 1, P, P)
+            causal = torch.tril(torch.ones((P, P), dtype=torch.bool))
+            sd[p + "attention.bias"] = causal.view(1, 1, P, P)
             sd[p + "attention.masked_bias"] = torch.tensor(-1e9)
             sd[p + "attention.rotary_emb.inv_freq"] = 1.0 / (
                 10000 ** (torch.arange(0, r, 2).float() / r))
@@ -133,7 +134,8 @@ def module_metadata(L):
     for i in range(L):
         for sub in ("", ".input_layernorm", ".post_attention_layernorm", ".post_attention_dropout",
                     ".post_mlp_dropout", ".attention", ".attention.rotary_emb",
-                    ".attention.query_key_value", ".attention.dense", ".attention.attention_dropout",
+                    ".attention.query_key_value", ".attention.dense",
+                    ".attention.attention_dropout",
                     ".mlp", ".mlp.dense_h_to_4h", ".mlp.dense_4h_to_h", ".mlp.act"):
             md["gpt_neox.layers.%d%s" % (i, sub)] = {"version": 1}
     md["gpt_neox.final_layer_norm"] = {"version": 1}
@@ -227,8 +229,9 @@ def cerebras_variables(sd, cfg):
             d = dense_name(2 * i + k)
             out[cs + "mlp/%s/%s/kernel" % (d, d)] = take(hf + "mlp.%s.weight" % m).t()
             out[cs + "mlp/%s/%s/bias" % (d, d)] = take(hf + "mlp.%s.bias" % m)
-    out["post_decoder_layer_norm/post_decoder_layer_norm/gamma"] = take("gpt_neox.final_layer_norm.weight")
-    out["post_decoder_layer_norm/post_decoder_layer_norm/beta"] = take("gpt_neox.final_layer_norm.bias")
+    post = "post_decoder_layer_norm/post_decoder_layer_norm/"
+    out[post + "gamma"] = take("gpt_neox.final_layer_norm.weight")
+    out[post + "beta"] = take("gpt_neox.final_layer_norm.bias")
     out["lm_head/lm_head/kernel"] = take("embed_out.weight").t()
     assert not left, "tensors not mapped: %s" % sorted(left)
     return out
