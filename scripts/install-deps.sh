@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy               # style and static-analysis checks in the test suite
   python3                               # the fake Hub server used by the tests
+  python3-numpy                         # model-equivalence, fixture and TF-reader tests (tests/*.py)
 )
 
 missing=()
