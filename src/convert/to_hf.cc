@@ -150,11 +150,15 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
       s.entry = tf->find(from);
       if (s.entry == nullptr) throw_bad_input(tf->index_path(), "missing variable '" + from + "'");
       const Shape want = shared_head ? r.hf_shape : r.tf_shape;
-      if (s.entry->dtype != DType::kF32 || s.entry->shape != want) {
-        throw_bad_input(tf->index_path(),
-                        "variable '" + from + "' is " + std::string(dtype_name(s.entry->dtype)) +
-                            " " + shape_to_string(s.entry->shape) + ", expected float32 " +
-                            shape_to_string(want) + " from " + config.path);
+      // TF keeps what the run trained in: float32, or bfloat16/float16 weights, which are
+      // widened exactly to the float32 HF tensors (as convert widens HF half precision).
+      const DType d = s.entry->dtype;
+      if ((d != DType::kF32 && d != DType::kBF16 && d != DType::kF16) || s.entry->shape != want) {
+        throw_bad_input(tf->index_path(), "variable '" + from + "' is " +
+                                              std::string(dtype_name(d)) + " " +
+                                              shape_to_string(s.entry->shape) +
+                                              ", expected float32, bfloat16 or float16 " +
+                                              shape_to_string(want) + " from " + config.path);
       }
       if (shared_head) s.row.op = TensorOp::kCopy;  // the embedding is already [V, E]
     }
