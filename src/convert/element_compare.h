@@ -18,8 +18,9 @@ struct CompareOutcome {
 };
 
 // Walks the TF tensor in storage order (computing its crc32c on the way) and compares every
-// float32 bit pattern with the HF element it must equal: the same index for a copy, the
-// swapped index for a transpose.
+// value, as float32 bits, with the HF element it must equal: the same index for a copy, the
+// swapped index for a transpose. Either side may be float32, float16 or bfloat16 (widened
+// exactly). REQUIRES: tf is contiguous and of one of those dtypes.
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
                               Workers& workers);
 
