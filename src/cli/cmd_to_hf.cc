@@ -54,8 +54,9 @@ const Command& to_hf_command() {
       "(sharded with an index\n"
       "above --max_shard_size) or pytorch_model.bin. Kernels are transposed back, the attention\n"
       "buffers are recreated as HF has them, and with shared embeddings lm_head.weight is rebuilt\n"
-      "from the embedding. Variables that are not model weights (optimizer slots, global_step)\n"
-      "are skipped with a summary, or refused with --strict.",
+      "from the embedding. bfloat16/float16 variables are widened exactly to float32. Variables\n"
+      "that are not model weights (optimizer slots, global_step) are skipped with a summary,\n"
+      "or refused with --strict.",
       {opt_input_dir("the Cerebras checkpoint directory"),
        opt_output_dir("where the HF model is written"),
        {"format", "FMT", "safetensors (default) or bin"},

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <stdexcept>
 
 #include "io/crc32c.h"
 #include "io/interrupt.h"
@@ -66,22 +67,24 @@ void note(Mismatch& m, int64_t at, uint32_t tf, uint32_t hf) {
   }
 }
 
-// Compares TF rows [b, e) (row r at tf + r * cols) with src, whose row index is r - row_base.
+// Compares TF float32 rows [b, e) (row r at tf + (r - tf_base) * cols) with src, whose row
+// index is r - row_base.
 template <DType D>
-Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src,
-                      int64_t row_base) {
+Mismatch compare_rows(const uint8_t* tf, int64_t tf_base, int64_t cols, int64_t b, int64_t e,
+                      const HfReader& src, int64_t row_base) {
   constexpr int64_t item = D == DType::kF32 ? 4 : 2;
   Mismatch m;
   auto check = [&](int64_t r, int64_t c, const uint8_t* hf) {
     uint32_t t;
-    std::memcpy(&t, tf + (r * cols + c) * 4, 4);
+    std::memcpy(&t, tf + ((r - tf_base) * cols + c) * 4, 4);
     const uint32_t h = load<D>(hf);
     if (t != h) note(m, r * cols + c, t, h);
   };
   if (D == DType::kF32 && src.s1 == 1) {  // rows are contiguous on both sides: compare bytes
     for (int64_t r = b; r < e; ++r) {
       const uint8_t* hf_row = src.base + (r - row_base) * src.s0 * item;
-      if (std::memcmp(tf + r * cols * 4, hf_row, static_cast<size_t>(cols) * 4) == 0) continue;
+      if (std::memcmp(tf + (r - tf_base) * cols * 4, hf_row, static_cast<size_t>(cols) * 4) == 0)
+        continue;
       for (int64_t c = 0; c < cols; ++c) check(r, c, hf_row + c * item);
     }
     return m;
@@ -100,7 +103,8 @@ Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, con
           for (int64_t k = 0; k < kBlockRows; ++k) block[k][j] = load<D>(hf_col + k * item);
         }
         for (int64_t k = 0; k < kBlockRows; ++k) {
-          if (std::memcmp(tf + ((blk + k) * cols + c) * 4, block[k], sizeof block[k]) == 0)
+          if (std::memcmp(tf + ((blk + k - tf_base) * cols + c) * 4, block[k], sizeof block[k]) ==
+              0)
             continue;
           for (int64_t j = 0; j < kBlockRows; ++j)
             check(blk + k, c + j, hf_blk + ((c + j) * src.s1 + k) * item);
@@ -115,24 +119,33 @@ Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, con
   return m;
 }
 
-Mismatch compare_any(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src,
-                     int64_t row_base) {
+Mismatch compare_any(const uint8_t* tf, int64_t tf_base, int64_t cols, int64_t b, int64_t e,
+                     const HfReader& src, int64_t row_base) {
   switch (src.dtype) {
     case DType::kF16:
-      return compare_rows<DType::kF16>(tf, cols, b, e, src, row_base);
+      return compare_rows<DType::kF16>(tf, tf_base, cols, b, e, src, row_base);
     case DType::kBF16:
-      return compare_rows<DType::kBF16>(tf, cols, b, e, src, row_base);
+      return compare_rows<DType::kBF16>(tf, tf_base, cols, b, e, src, row_base);
     default:
-      return compare_rows<DType::kF32>(tf, cols, b, e, src, row_base);
+      return compare_rows<DType::kF32>(tf, tf_base, cols, b, e, src, row_base);
   }
 }
 
-// TF rows [b, e) (cols wide) of a row-selected source, element by element: TF (r, c) is HF
-// (map[c], r) for a transpose, and for a copy flat index k is HF row map[k / width], column
-// k % width of the HF tensor seen as [rows, width] with strides (s0, s1).
+// TF float16 / bfloat16 elements [0, n) of `in` as float32 bits (verify's own widening).
+void widen_tf(DType d, const uint8_t* in, int64_t b, int64_t e, uint32_t* out) {
+  for (int64_t i = b; i < e; ++i) {
+    out[i] = d == DType::kF16 ? load<DType::kF16>(in + i * 2) : load<DType::kBF16>(in + i * 2);
+  }
+}
+
+// TF float32 rows [b, e) (cols wide, row r at tf + (r - tf_base) * cols) of a row-selected
+// source, element by element: TF (r, c) is HF (map[c], r) for a transpose, and for a copy flat
+// index k is HF row map[k / width], column k % width of the HF tensor seen as [rows, width]
+// with strides (s0, s1).
 template <DType D>
-Mismatch compare_mapped(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src,
-                        std::span<const int64_t> map, bool transposed, int64_t width) {
+Mismatch compare_mapped(const uint8_t* tf, int64_t tf_base, int64_t cols, int64_t b, int64_t e,
+                        const HfReader& src, std::span<const int64_t> map, bool transposed,
+                        int64_t width) {
   constexpr int64_t item = D == DType::kF32 ? 4 : 2;
   Mismatch m;
   for (int64_t r = b; r < e; ++r) {
@@ -142,7 +155,7 @@ Mismatch compare_mapped(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, c
                              ? map[static_cast<size_t>(c)] * src.s0 + r * src.s1
                              : map[static_cast<size_t>(k / width)] * src.s0 + (k % width) * src.s1;
       uint32_t t;
-      std::memcpy(&t, tf + k * 4, 4);
+      std::memcpy(&t, tf + (k - tf_base * cols) * 4, 4);
       const uint32_t h = load<D>(src.base + at * item);
       if (t != h) note(m, k, t, h);
     }
@@ -150,16 +163,16 @@ Mismatch compare_mapped(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, c
   return m;
 }
 
-Mismatch compare_mapped_any(const uint8_t* tf, int64_t cols, int64_t b, int64_t e,
+Mismatch compare_mapped_any(const uint8_t* tf, int64_t tf_base, int64_t cols, int64_t b, int64_t e,
                             const HfReader& src, std::span<const int64_t> map, bool transposed,
                             int64_t width) {
   switch (src.dtype) {
     case DType::kF16:
-      return compare_mapped<DType::kF16>(tf, cols, b, e, src, map, transposed, width);
+      return compare_mapped<DType::kF16>(tf, tf_base, cols, b, e, src, map, transposed, width);
     case DType::kBF16:
-      return compare_mapped<DType::kBF16>(tf, cols, b, e, src, map, transposed, width);
+      return compare_mapped<DType::kBF16>(tf, tf_base, cols, b, e, src, map, transposed, width);
     default:
-      return compare_mapped<DType::kF32>(tf, cols, b, e, src, map, transposed, width);
+      return compare_mapped<DType::kF32>(tf, tf_base, cols, b, e, src, map, transposed, width);
   }
 }
 
@@ -205,10 +218,17 @@ float widen_half(uint16_t h) {
 
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
                               std::span<const int64_t> row_map, Workers& workers) {
-  // TF is a contiguous float32 [rows, cols]; 0-d and 1-d tensors are one row.
+  if (!tf.is_contiguous() ||
+      (tf.dtype != DType::kF32 && tf.dtype != DType::kF16 && tf.dtype != DType::kBF16)) {
+    throw std::invalid_argument("compare_tensor: '" + tf.name +
+                                "' is not a contiguous float32/float16/bfloat16 tensor");
+  }
+  // TF is a contiguous float32, float16 or bfloat16 [rows, cols]; 0-d and 1-d tensors are one
+  // row. Half-precision TF rows are widened a chunk at a time into `tf_wide`.
   const int64_t cols = tf.shape.empty() ? 1 : tf.shape.back();
   const int64_t rows = cols == 0 ? 0 : tf.numel() / cols;
   const auto item = static_cast<int64_t>(dtype_size(hf.dtype));
+  const auto tf_item = static_cast<int64_t>(dtype_size(tf.dtype));
   // A transpose of a contiguous HF matrix reads HF column blocks into `staging` (pread, so the
   // resident set stays bounded); every other layout is read through the mapping.
   const bool staged = op == TensorOp::kTranspose && hf.is_contiguous() && hf.shape.size() == 2;
@@ -238,13 +258,24 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
       kBlockRows, static_cast<int64_t>(kChunkBytes / std::max<int64_t>(1, cols * 4)));
   std::vector<uint8_t> staging(
       staged ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols * item) : 0);
+  std::vector<uint32_t> tf_wide(
+      tf.dtype == DType::kF32 ? 0 : static_cast<size_t>(std::min(rows, rows_per_chunk) * cols));
   if (staged) hf.file->cache_sequentially(hf.offset, hf.span_bytes());
   std::mutex mu;
   for (int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
     check_interrupted();
     const int64_t r1 = std::min(rows, r0 + rows_per_chunk), n = r1 - r0;
-    const uint8_t* tf_chunk = tf.data() + r0 * cols * 4;
-    out.crc32c = crc32c_extend(out.crc32c, tf_chunk, static_cast<size_t>(n * cols * 4));
+    const uint8_t* tf_chunk = tf.data() + r0 * cols * tf_item;
+    out.crc32c = crc32c_extend(out.crc32c, tf_chunk, static_cast<size_t>(n * cols * tf_item));
+    const uint8_t* tf_rows = tf.data();
+    int64_t tf_base = 0;
+    if (!tf_wide.empty()) {
+      workers.run(0, n * cols, int64_t{64} * 1024, [&](int64_t b, int64_t e) {
+        widen_tf(tf.dtype, tf_chunk, b, e, tf_wide.data());
+      });
+      tf_rows = reinterpret_cast<const uint8_t*>(tf_wide.data());
+      tf_base = r0;
+    }
     HfReader chunk_src = src;
     int64_t row_base = 0;
     if (staged) {  // HF rows are TF columns; stage HF[:, r0:r1] as a [cols, n] block
@@ -256,9 +287,9 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
       row_base = r0;
     }
     workers.run(r0, r1, kBlockRows, [&](int64_t b, int64_t e) {
-      const Mismatch m = mapped ? compare_mapped_any(tf.data(), cols, b, e, src, row_map,
+      const Mismatch m = mapped ? compare_mapped_any(tf_rows, tf_base, cols, b, e, src, row_map,
                                                      op == TensorOp::kTranspose, width)
-                                : compare_any(tf.data(), cols, b, e, chunk_src, row_base);
+                                : compare_any(tf_rows, tf_base, cols, b, e, chunk_src, row_base);
       if (m.count == 0) return;
       std::lock_guard<std::mutex> lock(mu);
       out.mismatches += m.count;
@@ -271,8 +302,8 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
         out.first_mismatch = index + ": TF " + describe(m.tf) + " != HF " + describe(m.hf);
       }
     });
-    tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * 4),
-                     static_cast<uint64_t>(n * cols * 4));
+    tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * tf_item),
+                     static_cast<uint64_t>(n * cols * tf_item));
     if (op == TensorOp::kCopy && hf.is_contiguous() && row_map.empty()) {
       hf.file->release(hf.offset + static_cast<uint64_t>(r0 * cols * item),
                        static_cast<uint64_t>(n * cols * item));

@@ -19,10 +19,11 @@ struct CompareOutcome {
 };
 
 // Walks the TF tensor in storage order (computing its crc32c on the way) and compares every
-// float32 bit pattern with the HF element it must equal: the same index for a copy, the
+// value, as float32 bits, with the HF element it must equal: the same index for a copy, the
 // swapped index for a transpose, where the HF tensor's first-dimension row j is row_map[j]
-// (empty: j itself).
-// REQUIRES: every row_map entry < hf.shape[0]; a 2-D hf for kTranspose.
+// (empty: j itself). Either side may be float32, float16 or bfloat16 (widened exactly).
+// REQUIRES: tf is contiguous and of one of those dtypes; every row_map entry < hf.shape[0]; a
+// 2-D hf for kTranspose.
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
                               std::span<const int64_t> row_map, Workers& workers);
 

@@ -11,10 +11,13 @@ const TfBundleEntry& find_variable(const TfBundleReader& tf, const std::string& 
                                    const Shape& want, const std::string& source) {
   const TfBundleEntry* e = tf.find(name);
   if (e == nullptr) throw_bad_input(tf.index_path(), "missing variable '" + name + "'");
-  if (e->dtype != DType::kF32 || e->shape != want) {
-    throw_bad_input(tf.index_path(), "variable '" + name + "' is " +
-                                         std::string(dtype_name(e->dtype)) + " " +
-                                         shape_to_string(e->shape) + ", expected float32 " +
+  // TF keeps what the run trained in: float32, or bfloat16/float16 weights, which are widened
+  // exactly to the float32 HF tensors (as convert widens HF half precision).
+  const DType d = e->dtype;
+  if ((d != DType::kF32 && d != DType::kBF16 && d != DType::kF16) || e->shape != want) {
+    throw_bad_input(tf.index_path(), "variable '" + name + "' is " + std::string(dtype_name(d)) +
+                                         " " + shape_to_string(e->shape) +
+                                         ", expected float32, bfloat16 or float16 " +
                                          shape_to_string(want) + " from " + source);
   }
   return *e;

@@ -71,8 +71,16 @@ Plan make_plan(const Checkpoint& ckpt, const std::vector<MappedTensor>& rows,
     const MappedTensor& r = rows[k];
     auto it = found.find(r.hf_name);
     if (it == found.end()) {
-      if (r.required) throw_bad_input(where(ckpt), "missing tensor '" + r.hf_name + "'");
-      continue;
+      if (!r.required) continue;
+      std::string what = "missing tensor '" + r.hf_name + "'";
+      // transformers' save_pretrained(safe_serialization=True) writes tied tensors once: a
+      // tied output layer is left out, and the embedding stands for it.
+      if (config.tie_word_embeddings) {
+        what += " (" + config.path +
+                " has tie_word_embeddings: true, and HF saves a tied output layer only as the "
+                "input embedding: convert with --share_embeddings)";
+      }
+      throw_bad_input(where(ckpt), what);
     }
     PlannedTensor p{r, k, it->second};
     if (r.tf_name.empty()) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "convert/element_compare.h"
+#include "convert/training_state.h"
 #include "formats/checkpoint_discovery.h"
 #include "formats/tf_bundle_reader.h"
 #include "io/crc32c.h"
@@ -58,7 +59,9 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
     known_hf.insert(r.hf_name);
     if (r.tf_name.empty()) continue;
     expected_tf.insert(r.tf_name);
-    total_bytes += static_cast<uint64_t>(shape_numel(r.tf_shape)) * 4;
+    const TfBundleEntry* e = tf->find(r.tf_name);
+    total_bytes +=
+        static_cast<uint64_t>(shape_numel(r.tf_shape)) * (e != nullptr ? dtype_size(e->dtype) : 4);
   }
   for (const TensorView& t : hf.tensors) {
     if (!known_hf.count(t.name)) {
@@ -67,7 +70,12 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
     }
   }
   for (const TfBundleEntry& e : tf->entries()) {
-    if (!expected_tf.count(e.name)) problem(e.name, "unexpected variable in the TF checkpoint");
+    if (expected_tf.count(e.name)) continue;
+    if (!opt.strict && is_training_state(e.name, expected_tf)) {
+      result.skipped.push_back(e.name);
+    } else {
+      problem(e.name, "unexpected variable in the TF checkpoint");
+    }
   }
 
   Workers workers(opt.threads);
@@ -85,9 +93,11 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       continue;
     }
     const TensorView& src = *hf_it->second;
-    if (entry->dtype != DType::kF32) {
-      problem(r.tf_name,
-              "dtype is " + std::string(dtype_name(entry->dtype)) + ", expected float32");
+    // convert writes float32; a training run may have saved bfloat16/float16 weights.
+    if (entry->dtype != DType::kF32 && entry->dtype != DType::kBF16 &&
+        entry->dtype != DType::kF16) {
+      problem(r.tf_name, "dtype is " + std::string(dtype_name(entry->dtype)) +
+                             ", expected float32, bfloat16 or float16");
       continue;
     }
     if (entry->shape != r.tf_shape) {

@@ -16,6 +16,7 @@ struct VerifyOptions {
   std::string input_dir;
   std::string output_dir;
   bool share_embeddings = false;
+  bool strict = false;  // training state (global_step, optimizer slots) is a problem too
   int threads = 1;
 };
 
@@ -25,6 +26,8 @@ struct VerifyResult {
   // One line per problem: missing/extra variable, wrong dtype or shape, crc mismatch, first
   // differing element with both values.
   std::vector<std::string> problems;
+  // Training state beside the weights (global_step, optimizer slots): not compared.
+  std::vector<std::string> skipped;
   bool ok() const { return problems.empty(); }
 };
 

@@ -146,6 +146,25 @@ TEST(ConvertErrors, MissingTensor) {
   EXPECT_FALSE(std::filesystem::exists(out / "cs"));
 }
 
+// transformers' save_pretrained(safe_serialization=True) of a tied GPT-J leaves lm_head.weight
+// out (found by tests/interop; fixture made by tests/data/tools/make_transformers_tied.py).
+TEST(ConvertErrors, TiedModelFromTransformersSaysToShareEmbeddings) {
+  const std::string in = test_data("transformers-tied-gptj");
+  TempDir out;
+  expect_error({"convert", "--input_dir", in, "--output_dir", out / "cs"}, 3,
+               in + "/model.safetensors: missing tensor 'lm_head.weight' (" + in +
+                   "/config.json has tie_word_embeddings: true, and HF saves a tied output layer "
+                   "only as the input embedding: convert with --share_embeddings)");
+  EXPECT_FALSE(std::filesystem::exists(out / "cs"));
+  ASSERT_EQ(
+      ckptconv({"convert", "--input_dir", in, "--output_dir", out / "cs", "--share_embeddings"})
+          .exit_code,
+      0);
+  const CommandResult v =
+      ckptconv({"verify", "--input_dir", in, "--output_dir", out / "cs", "--share_embeddings"});
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+}
+
 TEST(ConvertErrors, ShapeThatDoesNotMatchTheConfig) {
   TempDir in, out;
   std::filesystem::copy_file(test_data("gptj-tiny/pytorch_model.bin"), in / "pytorch_model.bin");

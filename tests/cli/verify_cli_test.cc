@@ -68,12 +68,33 @@ TEST_F(VerifyDamage, MissingVariable) {
 
 TEST_F(VerifyDamage, ExtraVariable) {
   rewrite_bundle(dir_ / "good", dir_ / "bad", [](const std::string&, std::string&) { return true; },
-                 {{"global_step", std::string(4, '\0')}});
+                 {{"extra/kernel", std::string(4, '\0')}});
   const CommandResult r = verify(dir_ / "bad");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out,
-            "MISMATCH global_step: unexpected variable in the TF checkpoint\n"
+            "MISMATCH extra/kernel: unexpected variable in the TF checkpoint\n"
             "verification FAILED: 1 problem (25 tensors compared)\n");
+}
+
+// A trained checkpoint keeps global_step and optimizer slots beside the weights: counted, not
+// compared; --strict calls them unexpected.
+TEST_F(VerifyDamage, TrainingStateIsSkippedWithACountOrUnexpectedWhenStrict) {
+  rewrite_bundle(
+      dir_ / "good", dir_ / "trained", [](const std::string&, std::string&) { return true; },
+      {{"global_step", std::string(4, '\0')}, {"lm_head/lm_head/bias/Adam", std::string(8, '\0')}});
+  const CommandResult r = verify(dir_ / "trained");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out,
+            "skipped 2 training-state variables (global_step, optimizer slots): global_step, "
+            "lm_head/lm_head/bias/Adam\n"
+            "verified 25 tensors, 115840 parameters\n");
+  const CommandResult strict = ckptconv({"verify", "--input_dir", test_data("gptj-tiny"),
+                                         "--output_dir", dir_ / "trained", "--strict"});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_EQ(strict.out,
+            "MISMATCH global_step: unexpected variable in the TF checkpoint\n"
+            "MISMATCH lm_head/lm_head/bias/Adam: unexpected variable in the TF checkpoint\n"
+            "verification FAILED: 2 problems (25 tensors compared)\n");
 }
 
 TEST_F(VerifyDamage, KernelLeftUntransposed) {

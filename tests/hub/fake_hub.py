@@ -5,6 +5,8 @@ Serves every ORG/NAME folder under --root as a model repository, on 127.0.0.1 on
   GET /api/models/ORG/NAME/revision/REV   {"id", "sha", "siblings": [{"rfilename", "size"}]}
   GET /ORG/NAME/resolve/REV/FILE          the file, with X-Repo-Commit, X-Linked-Etag (sha256)
                                           and X-Linked-Size for weights, ETag, Range/206/416
+  HEAD on any of these                    the same status and headers, no body (what
+                                          huggingface_hub asks before a download)
 A second server (the "CDN") on another port serves /cdn/ORG/NAME/FILE when redirects are on.
 REV may be "main" or the repository's commit (sha1 of its name).
 
@@ -21,7 +23,7 @@ counters restart whenever its content changes:
   missing: ["file", ...]                   listed by the API but 404 on resolve
   short_body: {"file", "extra", "times"}   announce Content-Length + extra, send less, hang up
 Every request is appended to --log as one JSON line:
-  {"server", "path", "range", "auth", "status"}
+  {"server", "path", "range", "auth", "status", "method"}
 The first line on stdout is "PORTS <hub> <cdn>". Exits when its parent process goes away.
 """
 import argparse
@@ -90,6 +92,11 @@ def git_blob_sha1(data):
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_name_tag = "hub"
+    head_only = False
+
+    def write_body(self, data):
+        if not self.head_only:
+            self.wfile.write(data)
 
     def log_message(self, *args):
         pass
@@ -101,6 +108,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "range": self.headers.get("Range"),
             "auth": self.headers.get("Authorization"),
             "status": status,
+            "method": self.command,
         }
         with LOCK:
             with open(ARGS.log, "a", encoding="utf-8") as f:
@@ -113,7 +121,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        self.write_body(body)
 
     def not_found(self, code, message):
         body = json.dumps({"error": message}).encode()
@@ -126,7 +134,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return None
         return d
 
+    def do_HEAD(self):
+        self.head_only = True
+        self.answer()
+
     def do_GET(self):
+        self.head_only = False
+        self.answer()
+
+    def answer(self):
         path = urllib.parse.urlsplit(self.path).path
         parts = [urllib.parse.unquote(p) for p in path.split("/")[1:]]
         if self.server_name_tag == "cdn":
@@ -223,6 +239,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         short = take("short_body", name)
         self.send_header("Content-Length", str(len(data) + (short["extra"] if short else 0)))
         self.end_headers()
+        if self.head_only:
+            return
         if short:
             self.wfile.write(data)
             self.wfile.flush()
