@@ -18,6 +18,7 @@
 #include "formats/tf_checkpoint_state.h"
 #include "formats/tf_leveldb_files.h"
 #include "formats/tf_string_tensor.h"
+#include "formats/tf_table_bounds.h"
 #include "io/crc32c.h"
 #include "io/error.h"
 
@@ -121,6 +122,7 @@ class TfBundleReaderImpl final : public TfBundleReader {
       fail("bad table magic at offset " + std::to_string(index->size() - 8) +
            " (not a TensorFlow bundle index)");
     }
+    check_table_block_bounds({index->data(), index->size()}, index_path());
     LevelDbMappedFile file(index);
     leveldb::Options options;
     options.paranoid_checks = true;
