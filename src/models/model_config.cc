@@ -1,5 +1,6 @@
 #include "models/model_config.h"
 
+#include <cstdint>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -47,8 +48,16 @@ GptjConfig parse_gptj_config(const std::string& text, const std::string& path) {
   c.n_positions = positive_int(j, "n_positions", path);
   c.vocab_size = positive_int(j, "vocab_size", path);
   auto inner = j.find("n_inner");
-  c.n_inner =
-      (inner == j.end() || inner->is_null()) ? 4 * c.n_embd : positive_int(j, "n_inner", path);
+  if (inner == j.end() || inner->is_null()) {
+    // 4 * n_embd overflowed int64 for a huge n_embd (UBSan, config_json fuzz target).
+    if (c.n_embd > INT64_MAX / 4) {
+      throw_bad_input(path, "\"n_embd\" " + std::to_string(c.n_embd) +
+                                " is too large (the default n_inner, 4 * n_embd, overflows)");
+    }
+    c.n_inner = 4 * c.n_embd;
+  } else {
+    c.n_inner = positive_int(j, "n_inner", path);
+  }
   if (auto eps = j.find("layer_norm_epsilon"); eps != j.end() && eps->is_number()) {
     c.layer_norm_epsilon = eps->get<double>();
   }
