@@ -15,19 +15,19 @@
 #include <sstream>
 
 #include "formats/quote.h"
-#include "formats/tf_dtype.h"
+#include "formats/tf_bundle_decode.h"
+#include "formats/tf_checkpoint_state.h"
 #include "formats/tf_leveldb_files.h"
 #include "formats/tf_string_tensor.h"
+#include "formats/tf_table_bounds.h"
 #include "io/crc32c.h"
 #include "io/error.h"
-#include "tensor_bundle.pb.h"  // generated into the build tree
 
 namespace ckpt {
 namespace {
 
 constexpr uint64_t kFooterSize = 48;
 constexpr uint64_t kTableMagic = 0xdb4775248b80fb57ull;
-constexpr int32_t kMaxShards = 100000;  // TF names shards with 5 digits
 constexpr uint64_t kCrcPiece = uint64_t{64} << 20;
 
 std::string hex32(uint32_t v) {
@@ -118,6 +118,7 @@ class TfBundleReaderImpl final : public TfBundleReader {
       fail("bad table magic at offset " + std::to_string(index->size() - 8) +
            " (not a TensorFlow bundle index)");
     }
+    check_table_block_bounds({index->data(), index->size()}, index_path());
     LevelDbMappedFile file(index);
     leveldb::Options options;
     options.paranoid_checks = true;
@@ -145,60 +146,13 @@ class TfBundleReaderImpl final : public TfBundleReader {
   }
 
   void parse_header(const leveldb::Slice& value) {
-    tfproto::BundleHeaderProto header;
-    if (!header.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      fail("bad BundleHeaderProto (" + std::to_string(value.size()) + " bytes)");
-    }
-    if (header.endianness() != tfproto::BundleHeaderProto::LITTLE) {
-      fail("big-endian bundles are not supported");
-    }
-    if (header.num_shards() < 1 || header.num_shards() > kMaxShards) {
-      fail("bad num_shards " + std::to_string(header.num_shards()) + " in the bundle header");
-    }
-    if (header.version().min_consumer() > 1) {
-      fail("bundle needs a reader of version " + std::to_string(header.version().min_consumer()) +
-           " or newer (this one is 1)");
-    }
-    num_shards_ = header.num_shards();
+    num_shards_ =
+        decode_tf_bundle_header(std::string_view(value.data(), value.size()), index_path());
   }
 
   void add_entry(std::string name, const leveldb::Slice& value) {
-    tfproto::BundleEntryProto proto;
-    if (!proto.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      fail("bad BundleEntryProto for tensor " + ckpt::quoted(name));
-    }
-    auto bad = [&](const std::string& what) { fail("tensor " + ckpt::quoted(name) + ": " + what); };
-    if (proto.slices_size() > 0) bad("partitioned (sliced) tensors are not supported");
-    const std::optional<DType> dtype = dtype_from_tf(proto.dtype());
-    if (!dtype) bad("unsupported dtype " + tf_dtype_name(proto.dtype()));
-    if (proto.shape().unknown_rank()) bad("shape has unknown rank");
-    TfBundleEntry e;
-    for (const auto& dim : proto.shape().dim()) {
-      if (dim.size() < 0) bad("negative dimension " + std::to_string(dim.size()));
-      e.shape.push_back(dim.size());
-    }
-    const int64_t bytes = shape_bytes(e.shape, *dtype);
-    if (bytes < 0) {
-      bad("shape " + shape_to_string(e.shape) + " of " + std::string(dtype_name(*dtype)) +
-          " has a byte size that overflows 64 bits");
-    }
-    if (proto.shard_id() < 0 || proto.shard_id() >= num_shards_) {
-      bad("shard_id " + std::to_string(proto.shard_id()) + " is not below num_shards " +
-          std::to_string(num_shards_));
-    }
-    if (proto.offset() < 0 || proto.size() < 0) bad("negative offset or size");
-    if (*dtype != DType::kString && proto.size() != bytes) {
-      bad("size " + std::to_string(proto.size()) + " does not match shape " +
-          shape_to_string(e.shape) + " of " + std::string(dtype_name(*dtype)) + " (" +
-          std::to_string(bytes) + " bytes)");
-    }
-    e.name = std::move(name);
-    e.dtype = *dtype;
-    e.tf_dtype = proto.dtype();
-    e.shard_id = proto.shard_id();
-    e.offset = static_cast<uint64_t>(proto.offset());
-    e.size = static_cast<uint64_t>(proto.size());
-    e.masked_crc32c = proto.crc32c();
+    TfBundleEntry e = decode_tf_bundle_entry(
+        std::move(name), std::string_view(value.data(), value.size()), num_shards_, index_path());
     by_name_.emplace(e.name, entries_.size());
     entries_.push_back(std::move(e));
   }
@@ -223,22 +177,10 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 
 // model_checkpoint_path from a `checkpoint` text file, or empty.
 std::string checkpoint_file_prefix(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::string line;
-  const std::string key = "model_checkpoint_path:";
-  while (std::getline(in, line)) {
-    if (line.rfind(key, 0) != 0) continue;
-    const size_t open = line.find('"');
-    const size_t close = line.rfind('"');
-    if (open == std::string::npos || close <= open) return {};
-    std::string value;
-    for (size_t i = open + 1; i < close; ++i) {
-      if (line[i] == '\\' && i + 1 < close) ++i;  // \" and \\ (octal escapes are not expected)
-      value += line[i];
-    }
-    return value;
-  }
-  return {};
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_tf_checkpoint_state(text.str());
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "hub/backoff.h"
+#include "hub/content_range.h"
 #include "hub/hub_errors.h"
 #include "io/error.h"
 #include "io/interrupt.h"
@@ -19,42 +20,6 @@
 
 namespace ckpt::hub {
 namespace {
-
-std::optional<uint64_t> parse_u64(const std::string& s) {
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return v;
-}
-
-struct ContentRange {
-  std::optional<uint64_t> first;  // absent for "bytes */T"
-  std::optional<uint64_t> total;  // absent for "bytes S-E/*"
-};
-
-// "bytes S-E/T" or "bytes */T".
-std::optional<ContentRange> parse_content_range(const std::string& v) {
-  if (v.rfind("bytes ", 0) != 0) return std::nullopt;
-  const std::string rest = v.substr(6);
-  size_t slash = rest.find('/');
-  if (slash == std::string::npos) return std::nullopt;
-  const std::string range = rest.substr(0, slash), total = rest.substr(slash + 1);
-  ContentRange cr;
-  if (total != "*") {
-    cr.total = parse_u64(total);
-    if (!cr.total) return std::nullopt;
-  }
-  if (range != "*") {
-    size_t dash = range.find('-');
-    if (dash == std::string::npos) return std::nullopt;
-    cr.first = parse_u64(range.substr(0, dash));
-    if (!cr.first || !parse_u64(range.substr(dash + 1))) return std::nullopt;
-  }
-  return cr;
-}
 
 std::string header(const Headers& h, const std::string& name) {
   auto it = h.find(name);
@@ -91,7 +56,7 @@ class FileSink final : public BodySink {
           hash_.reset();
           written_ = 0;
         }
-        total_ = parse_u64(header(headers, "content-length"));
+        total_ = parse_decimal_u64(header(headers, "content-length"));
       } else {
         throw_io(url_, "unexpected HTTP status " + std::to_string(status) + " for a download");
       }
@@ -275,7 +240,7 @@ DownloadResult download_to_temp(HttpClient& client, const HubOptions& options,
   }
   const std::string linked_size = last.hub_header("x-linked-size");
   if (!linked_size.empty()) {
-    auto announced = parse_u64(linked_size);
+    auto announced = parse_decimal_u64(linked_size);
     if (!announced || *announced != written) {
       fail_and_delete(temp_path, url,
                       "size mismatch: downloaded " + std::to_string(written) +

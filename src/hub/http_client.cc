@@ -23,13 +23,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 bool is_redirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -49,25 +42,12 @@ struct Transfer {
 size_t on_header(char* data, size_t size, size_t nitems, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t n = size * nitems;
-  std::string line(data, n);
-  if (line.rfind("HTTP/", 0) == 0) {  // a new response (after 1xx, or the first)
-    t->headers.clear();
-    size_t sp = line.find(' ');
-    t->status = sp == std::string::npos ? 0 : std::strtol(line.c_str() + sp + 1, nullptr, 10);
-    return n;
-  }
-  std::string t_line = trim(line);
-  if (t_line.empty()) {  // end of this response's headers
-    if (t->status >= 200 && t->status < 300 && t->sink != nullptr && !t->began) {
-      t->began = true;
-      t->to_sink = true;
-      if (!t->sink->begin(t->status, t->headers)) return 0;
-    }
-    return n;
-  }
-  size_t colon = t_line.find(':');
-  if (colon != std::string::npos) {
-    t->headers[lower(trim(t_line.substr(0, colon)))] = trim(t_line.substr(colon + 1));
+  const HeadLine kind = parse_head_line(std::string_view(data, n), t->status, t->headers);
+  if (kind == HeadLine::kEnd && t->status >= 200 && t->status < 300 && t->sink != nullptr &&
+      !t->began) {
+    t->began = true;
+    t->to_sink = true;
+    if (!t->sink->begin(t->status, t->headers)) return 0;
   }
   return n;
 }

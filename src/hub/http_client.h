@@ -10,11 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "hub/http_head.h"
 #include "hub/hub_options.h"
 
 namespace ckpt::hub {
-
-using Headers = std::map<std::string, std::string>;  // lowercase names
 
 // Receives the body of the final 2xx response. begin() is called once the headers are in
 // (also for an empty body); returning false from either call aborts the transfer.

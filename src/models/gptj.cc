@@ -75,8 +75,9 @@ class GptjFamily final : public ModelFamily {
     c.rotary_dim = config_positive_int(j, "rotary_dim", path);
     c.max_position_embeddings = config_positive_int(j, "n_positions", path);
     c.vocab_size = config_positive_int(j, "vocab_size", path);
-    if (c.hidden_size > INT64_MAX / 4) {
-      throw_bad_input(path, "\"n_embd\" is " + std::to_string(c.hidden_size) + ", too large");
+    if (c.hidden_size > INT64_MAX / 4) {  // found by the config_json fuzz target (UBSan)
+      throw_bad_input(path, "\"n_embd\" " + std::to_string(c.hidden_size) +
+                                " is too large (the default n_inner, 4 * n_embd, overflows)");
     }
     c.filter_size = config_positive_int(j, "n_inner", path, 4 * c.hidden_size);
     c.layer_norm_epsilon = config_number(j, "layer_norm_epsilon", path, 1e-5);

@@ -33,8 +33,13 @@ std::span<const ModelFamily* const> model_families() {
 }
 
 ModelSpec read_hf_model_config(const std::string& path, bool share) {
-  const nlohmann::json j = parse_config_json(
-      read_config_text(path, "cannot read config.json (every HF model directory has one)"), path);
+  return parse_hf_model_config(
+      read_config_text(path, "cannot read config.json (every HF model directory has one)"), path,
+      share);
+}
+
+ModelSpec parse_hf_model_config(const std::string& text, const std::string& path, bool share) {
+  const nlohmann::json j = parse_config_json(text, path);
   auto type = j.find("model_type");
   if (type == j.end() || !type->is_string()) throw_bad_input(path, "missing \"model_type\"");
   for (const ModelFamily* f : model_families()) {

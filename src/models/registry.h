@@ -14,6 +14,8 @@ std::span<const ModelFamily* const> model_families();
 // Throws Error(kBadInput) naming `path` for an unreadable file or an unsupported model_type
 // (the message lists the supported ones), plus whatever the family refuses.
 ModelSpec read_hf_model_config(const std::string& path, bool share);
+// The same for config.json text already read (`path` names it in messages).
+ModelSpec parse_hf_model_config(const std::string& text, const std::string& path, bool share);
 
 // to-hf: the spec from `params_path` when that file exists, else from the variable names.
 // Throws Error(kBadInput) naming `params_path` or `where` (the bundle).
