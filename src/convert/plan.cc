@@ -75,8 +75,8 @@ Plan make_plan(const Checkpoint& ckpt, const std::vector<MappedTensor>& rows,
       std::string what = "missing tensor '" + r.hf_name + "'";
       // transformers' save_pretrained(safe_serialization=True) writes tied tensors once: a
       // tied output layer is left out, and the embedding stands for it.
-      if (config.tie_word_embeddings) {
-        what += " (" + config.path +
+      if (model.tied_output && r.unshared_only) {
+        what += " (" + model.params.source +
                 " has tie_word_embeddings: true, and HF saves a tied output layer only as the "
                 "input embedding: convert with --share_embeddings)";
       }

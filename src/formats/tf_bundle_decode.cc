@@ -64,8 +64,8 @@ TfBundleEntry decode_tf_bundle_entry(std::string name, std::string_view bytes, i
     if (dim.size() < 0) bad("negative dimension " + std::to_string(dim.size()));
     e.shape.push_back(dim.size());
   }
-  const int64_t bytes = shape_bytes(e.shape, *dtype);
-  if (bytes < 0) {
+  const int64_t data_bytes = shape_bytes(e.shape, *dtype);
+  if (data_bytes < 0) {
     bad("shape " + shape_to_string(e.shape) + " of " + std::string(dtype_name(*dtype)) +
         " has a byte size that overflows 64 bits");
   }
@@ -74,10 +74,10 @@ TfBundleEntry decode_tf_bundle_entry(std::string name, std::string_view bytes, i
         std::to_string(num_shards));
   }
   if (proto.offset() < 0 || proto.size() < 0) bad("negative offset or size");
-  if (*dtype != DType::kString && proto.size() != bytes) {
+  if (*dtype != DType::kString && proto.size() != data_bytes) {
     bad("size " + std::to_string(proto.size()) + " does not match shape " +
         shape_to_string(e.shape) + " of " + std::string(dtype_name(*dtype)) + " (" +
-        std::to_string(bytes) + " bytes)");
+        std::to_string(data_bytes) + " bytes)");
   }
   e.name = std::move(name);
   e.dtype = *dtype;

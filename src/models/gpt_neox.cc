@@ -145,7 +145,8 @@ class GptNeoxFamily final : public ModelFamily {
                                 "; the Cerebras model has only gelu (the tanh form: gelu_new, "
                                 "gelu_fast, gelu_pytorch_tanh; exact gelu with a note)");
     }
-    if (share && !config_bool(j, "tie_word_embeddings", path, false)) {
+    s.tied_output = config_bool(j, "tie_word_embeddings", path, false);
+    if (share && !s.tied_output) {
       throw_usage(path +
                   ": --share_embeddings needs embed_out tied to embed_in, but "
                   "\"tie_word_embeddings\" is not true");

@@ -75,11 +75,14 @@ class GptjFamily final : public ModelFamily {
     c.rotary_dim = config_positive_int(j, "rotary_dim", path);
     c.max_position_embeddings = config_positive_int(j, "n_positions", path);
     c.vocab_size = config_positive_int(j, "vocab_size", path);
-    if (c.hidden_size > INT64_MAX / 4) {  // found by the config_json fuzz target (UBSan)
+    const auto inner = j.find("n_inner");
+    const bool default_inner = inner == j.end() || inner->is_null();
+    if (default_inner && c.hidden_size > INT64_MAX / 4) {  // found by the config_json fuzz target
       throw_bad_input(path, "\"n_embd\" " + std::to_string(c.hidden_size) +
                                 " is too large (the default n_inner, 4 * n_embd, overflows)");
     }
-    c.filter_size = config_positive_int(j, "n_inner", path, 4 * c.hidden_size);
+    c.filter_size =
+        config_positive_int(j, "n_inner", path, default_inner ? 4 * c.hidden_size : int64_t{0});
     c.layer_norm_epsilon = config_number(j, "layer_norm_epsilon", path, 1e-5);
     c.share_embedding_weights = share;
     if (c.hidden_size % c.num_heads != 0) {
@@ -87,7 +90,9 @@ class GptjFamily final : public ModelFamily {
                                 ") is not a multiple of n_head (" + std::to_string(c.num_heads) +
                                 ")");
     }
-    return spec(c, path, "n_layer");
+    ModelSpec s = spec(c, path, "n_layer");
+    s.tied_output = config_bool(j, "tie_word_embeddings", path, false);
+    return s;
   }
 
   bool describes(const CsParams& p) const override { return !p.use_untied_layer_norm; }

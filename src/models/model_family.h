@@ -25,6 +25,9 @@ struct ModelSpec {
   ModelDims dims;
   std::string summary;             // the dimensions as the source file names them, for messages
   std::vector<std::string> notes;  // said once on stderr ("ckptconv: note: ...")
+  // config.json's tie_word_embeddings: the output layer is the input embedding, and HF's
+  // safetensors save keeps only the embedding (so convert needs --share_embeddings).
+  bool tied_output = false;
 };
 
 // The shape of a TF variable by name, or null when the checkpoint has no such variable.

@@ -91,6 +91,7 @@ MappedTensor make_row(const MappingRule& r, const RuleRows& rr,
   t.tf_shape = rr.tf_shape;
   t.row_map = rr.row_map;
   t.required = r.required;
+  t.unshared_only = r.sharing == Sharing::kUnshared;
   t.is_float = r.is_float;
   t.rebuild_from = r.rebuild;
   t.buffer = r.buffer;

@@ -86,7 +86,8 @@ struct MappedTensor {
   std::shared_ptr<const std::vector<int64_t>> row_map;
   bool required = true;
   bool is_float = true;
-  std::string rebuild_from;  // see MappingRule::rebuild
+  bool unshared_only = false;  // exists only without --share_embeddings (the untied output layer)
+  std::string rebuild_from;    // see MappingRule::rebuild
   BufferKind buffer = BufferKind::kNone;
   std::string rows_note;  // "" or e.g. "rows: part 1 of [H, 3, D], rotary pairs" (for --debug)
 

@@ -142,11 +142,11 @@ std::map<std::string, std::string> weight_hashes(const std::string& path) {
   return out;
 }
 
-class NeoxToHf : public ::testing::TestWithParam<std::string> {};
+class NeoxVariantToHf : public ::testing::TestWithParam<std::string> {};
 
 // DESIGN.md §3b: to-hf inverts the mapping (the q/k row permutation included), so float32
 // weights come back bit for bit; the buffers are not weights and are not compared.
-TEST_P(NeoxToHf, GivesBackTheWeightsBitForBit) {
+TEST_P(NeoxVariantToHf, GivesBackTheWeightsBitForBit) {
   const std::string in = test_data(GetParam());
   TempDir dir;
   ASSERT_EQ(convert(in, dir / "cs").exit_code, 0);
@@ -162,7 +162,7 @@ TEST_P(NeoxToHf, GivesBackTheWeightsBitForBit) {
   EXPECT_EQ(read_file(dir / "cs2/tf_model.ckpt.index"), read_file(dir / "cs/tf_model.ckpt.index"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Fp32NeoxInputs, NeoxToHf, ::testing::ValuesIn(kFp32Fixtures),
+INSTANTIATE_TEST_SUITE_P(Fp32NeoxInputs, NeoxVariantToHf, ::testing::ValuesIn(kFp32Fixtures),
                          [](const auto& info) { return param_name(info.param); });
 
 // The permutation is really applied: the q kernel of the tiny NeoX differs from the plain

@@ -82,7 +82,8 @@ TEST(TfBundleDecode, EntryRefusals) {
   EXPECT_EQ(entry_error(e), "b.index: tensor 'w': shape has unknown rank");
   EXPECT_EQ(entry_error(float_entry({2, -1}, 0)), "b.index: tensor 'w': negative dimension -1");
   EXPECT_EQ(entry_error(float_entry({1LL << 40, 1LL << 40}, 0)),
-            "b.index: tensor 'w': shape [1099511627776, 1099511627776] has too many elements");
+            "b.index: tensor 'w': shape [1099511627776, 1099511627776] of float32 has a byte size "
+            "that overflows 64 bits");
   e = float_entry({2}, 8);
   e.set_shard_id(2);
   EXPECT_EQ(entry_error(e, 2), "b.index: tensor 'w': shard_id 2 is not below num_shards 2");
