@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <stdexcept>
+#include <vector>
 
 #include "io/crc32c.h"
 #include "io/interrupt.h"
@@ -12,8 +14,10 @@
 namespace ckpt {
 namespace {
 
-constexpr int64_t kBlockRows = 16;
-constexpr uint64_t kChunkBytes = 64u << 20;  // larger blocks: fewer preads for transposes
+constexpr int64_t kTile = 16;                 // 16x16 element tiles for transposed compares
+constexpr int64_t kHfBlockRows = 64;          // HF rows compared, then released, together
+constexpr uint64_t kChunkBytes = 112u << 20;  // TF bytes per chunk: fewer walks down HF
+constexpr int64_t kReleaseBytes = 1 << 20;    // compared bytes between two releases
 
 uint32_t bits_of(float f) {
   uint32_t b;
@@ -31,19 +35,6 @@ const uint32_t* half_table() {
   return table.data();
 }
 
-// The HF element at 2-D index (i, j) as float32 bits: base + (i * s0 + j * s1) elements.
-struct HfReader {
-  const uint8_t* base;
-  DType dtype;
-  int64_t s0, s1;
-};
-
-struct Mismatch {
-  uint64_t count = 0;
-  int64_t first = INT64_MAX;  // flat TF index
-  uint32_t tf = 0, hf = 0;
-};
-
 template <DType D>
 uint32_t load(const uint8_t* p) {
   if constexpr (D == DType::kF32) {
@@ -58,6 +49,42 @@ uint32_t load(const uint8_t* p) {
   }
 }
 
+// The HF side as logical rows: element (j, k) lies at base + (map(j) * s0 + k * s1) elements.
+struct HfRows {
+  const TensorView* view = nullptr;
+  const uint8_t* base = nullptr;
+  DType dtype = DType::kF32;
+  int64_t item = 4;
+  int64_t k = 1;   // elements per logical row
+  int64_t s0 = 0;  // row stride, elements
+  int64_t s1 = 1;  // element stride inside a row
+  std::span<const int64_t> map;
+
+  int64_t source_row(int64_t j) const { return map.empty() ? j : map[static_cast<size_t>(j)]; }
+  const uint8_t* at(int64_t j, int64_t col) const {
+    return base + (source_row(j) * s0 + col * s1) * item;
+  }
+  // Drops the mapping's pages of rows [j0, j1) (contiguous tensors only): runs of
+  // consecutive source rows, one release each.
+  void release(int64_t j0, int64_t j1) const {
+    if (!view->is_contiguous()) return;
+    for (int64_t j = j0; j < j1;) {
+      const int64_t first = source_row(j);
+      int64_t n = 1;
+      while (j + n < j1 && source_row(j + n) == first + n) ++n;
+      view->file->release(view->offset + static_cast<uint64_t>(first * s0 * item),
+                          static_cast<uint64_t>(n * s0 * item));
+      j += n;
+    }
+  }
+};
+
+struct Mismatch {
+  uint64_t count = 0;
+  int64_t first = INT64_MAX;  // flat TF index
+  uint32_t tf = 0, hf = 0;
+};
+
 void note(Mismatch& m, int64_t at, uint32_t tf, uint32_t hf) {
   if (m.count++ == 0 || at < m.first) {
     m.first = at;
@@ -66,64 +93,70 @@ void note(Mismatch& m, int64_t at, uint32_t tf, uint32_t hf) {
   }
 }
 
-// Compares TF rows [b, e) (row r at tf + r * cols) with src, whose row index is r - row_base.
+uint32_t tf_at(const uint8_t* tf, int64_t flat) {
+  uint32_t t;
+  std::memcpy(&t, tf + flat * 4, 4);
+  return t;
+}
+
+// Copy: TF flat index f is HF logical element (f / k, f % k). Compares TF rows [b, e).
 template <DType D>
-Mismatch compare_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src,
-                      int64_t row_base) {
-  constexpr int64_t item = D == DType::kF32 ? 4 : 2;
-  Mismatch m;
-  auto check = [&](int64_t r, int64_t c, const uint8_t* hf) {
-    uint32_t t;
-    std::memcpy(&t, tf + (r * cols + c) * 4, 4);
-    const uint32_t h = load<D>(hf);
-    if (t != h) note(m, r * cols + c, t, h);
-  };
-  if (D == DType::kF32 && src.s1 == 1) {  // rows are contiguous on both sides: compare bytes
+void compare_copy_rows(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfRows& hf,
+                       Mismatch& m) {
+  if (D == DType::kF32 && hf.s1 == 1 && hf.k == cols) {  // rows line up: compare bytes
     for (int64_t r = b; r < e; ++r) {
-      const uint8_t* hf_row = src.base + (r - row_base) * src.s0 * item;
+      const uint8_t* hf_row = hf.at(r, 0);
       if (std::memcmp(tf + r * cols * 4, hf_row, static_cast<size_t>(cols) * 4) == 0) continue;
-      for (int64_t c = 0; c < cols; ++c) check(r, c, hf_row + c * item);
+      for (int64_t c = 0; c < cols; ++c) {
+        const uint32_t t = tf_at(tf, r * cols + c), h = load<D>(hf_row + c * 4);
+        if (t != h) note(m, r * cols + c, t, h);
+      }
     }
-    return m;
+    return;
   }
-  // 16 TF rows at a time. A transposed source (s0 == 1) goes through a 16x16 block so both
-  // sides are read in 64-byte runs; other layouts column by column.
-  for (int64_t blk = b; blk < e; blk += kBlockRows) {
-    const int64_t rows = std::min(kBlockRows, e - blk);
-    const uint8_t* hf_blk = src.base + (blk - row_base) * src.s0 * item;
-    int64_t c = 0;
-    if (src.s0 == 1 && rows == kBlockRows) {
-      uint32_t block[kBlockRows][kBlockRows];
-      for (; c + kBlockRows <= cols; c += kBlockRows) {
-        for (int64_t j = 0; j < kBlockRows; ++j) {
-          const uint8_t* hf_col = hf_blk + (c + j) * src.s1 * item;
-          for (int64_t k = 0; k < kBlockRows; ++k) block[k][j] = load<D>(hf_col + k * item);
-        }
-        for (int64_t k = 0; k < kBlockRows; ++k) {
-          if (std::memcmp(tf + ((blk + k) * cols + c) * 4, block[k], sizeof block[k]) == 0)
-            continue;
-          for (int64_t j = 0; j < kBlockRows; ++j)
-            check(blk + k, c + j, hf_blk + ((c + j) * src.s1 + k) * item);
+  for (int64_t f = b * cols; f < e * cols; ++f) {
+    const uint32_t t = tf_at(tf, f), h = load<D>(hf.at(f / hf.k, f % hf.k));
+    if (t != h) note(m, f, t, h);
+  }
+}
+
+// Transpose: TF (r, c) is HF logical element (c, r). Compares TF rows [r0, r1) x columns
+// [c0, c1) through 16x16 tiles, so both sides are read in 64-byte runs.
+template <DType D>
+void compare_transposed_block(const uint8_t* tf, int64_t cols, int64_t r0, int64_t r1, int64_t c0,
+                              int64_t c1, const HfRows& hf, Mismatch& m) {
+  for (int64_t ct = c0; ct < c1; ct += kTile) {
+    const int64_t nc = std::min(kTile, c1 - ct);
+    const uint8_t* hf_rows[kTile];
+    for (int64_t j = 0; j < nc; ++j) hf_rows[j] = hf.at(ct + j, 0);
+    for (int64_t rt = r0; rt < r1; rt += kTile) {
+      const int64_t nr = std::min(kTile, r1 - rt);
+      uint32_t block[kTile][kTile];  // block[r][c] = HF (ct + c, rt + r)
+      for (int64_t j = 0; j < nc; ++j) {
+        for (int64_t i = 0; i < nr; ++i)
+          block[i][j] = load<D>(hf_rows[j] + (rt + i) * hf.s1 * hf.item);
+      }
+      for (int64_t i = 0; i < nr; ++i) {
+        const int64_t flat = (rt + i) * cols + ct;
+        if (std::memcmp(tf + flat * 4, block[i], static_cast<size_t>(nc) * 4) == 0) continue;
+        for (int64_t j = 0; j < nc; ++j) {
+          const uint32_t t = tf_at(tf, flat + j);
+          if (t != block[i][j]) note(m, flat + j, t, block[i][j]);
         }
       }
     }
-    for (; c < cols; ++c) {
-      const uint8_t* hf_col = hf_blk + c * src.s1 * item;
-      for (int64_t k = 0; k < rows; ++k) check(blk + k, c, hf_col + k * src.s0 * item);
-    }
   }
-  return m;
 }
 
-Mismatch compare_any(const uint8_t* tf, int64_t cols, int64_t b, int64_t e, const HfReader& src,
-                     int64_t row_base) {
-  switch (src.dtype) {
+template <class Fn>
+void by_dtype(DType dtype, Fn&& fn) {
+  switch (dtype) {
     case DType::kF16:
-      return compare_rows<DType::kF16>(tf, cols, b, e, src, row_base);
+      return fn(std::integral_constant<DType, DType::kF16>{});
     case DType::kBF16:
-      return compare_rows<DType::kBF16>(tf, cols, b, e, src, row_base);
+      return fn(std::integral_constant<DType, DType::kBF16>{});
     default:
-      return compare_rows<DType::kF32>(tf, cols, b, e, src, row_base);
+      return fn(std::integral_constant<DType, DType::kF32>{});
   }
 }
 
@@ -133,6 +166,77 @@ std::string describe(uint32_t bits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g (0x%08x)", static_cast<double>(f), bits);
   return buf;
+}
+
+// Collects what the workers found: crc pieces of the TF bytes and mismatches.
+class Findings {
+ public:
+  void add_crc(uint64_t begin, uint32_t crc, uint64_t length) {
+    std::lock_guard<std::mutex> lock(mu_);
+    crcs_.push_back({begin, crc, length});
+  }
+  void add(const Mismatch& m) {
+    if (m.count == 0) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    count_ += m.count;
+    if (m.first < first_.first) first_ = m;
+  }
+  uint32_t crc() {
+    std::sort(crcs_.begin(), crcs_.end(),
+              [](const Crc& a, const Crc& b) { return a.begin < b.begin; });
+    uint32_t crc = 0;
+    for (const Crc& c : crcs_) crc = crc32c_combine(crc, c.crc, c.length);
+    return crc;
+  }
+  uint64_t count() const { return count_; }
+  const Mismatch& first() const { return first_; }
+
+ private:
+  struct Crc {
+    uint64_t begin;
+    uint32_t crc;
+    uint64_t length;
+  };
+  std::mutex mu_;
+  std::vector<Crc> crcs_;
+  uint64_t count_ = 0;
+  Mismatch first_;
+};
+
+HfRows make_hf_rows(const TensorView& hf, TensorOp op, std::span<const int64_t> row_map) {
+  HfRows h;
+  h.view = &hf;
+  h.base = hf.data();
+  h.dtype = hf.dtype;
+  h.item = static_cast<int64_t>(dtype_size(hf.dtype));
+  h.map = row_map;
+  const int64_t first = hf.shape.empty() ? 1 : hf.shape[0];
+  if (hf.shape.empty()) {
+    h.k = 1;
+  } else if (hf.is_contiguous()) {
+    h.k = first == 0 ? 0 : hf.numel() / first;
+    h.s0 = h.k;
+  } else if (hf.shape.size() == 2) {
+    h.k = hf.shape[1];
+    h.s0 = hf.strides[0];
+    h.s1 = hf.strides[1];
+  } else if (hf.shape.size() == 1) {
+    h.k = 1;
+    h.s0 = hf.strides[0];
+  } else {
+    throw std::invalid_argument("compare_tensor: cannot index '" + hf.name + "'");
+  }
+  if (op == TensorOp::kTranspose && hf.shape.size() != 2) {
+    throw std::invalid_argument("compare_tensor: a transpose of a non-matrix '" + hf.name + "'");
+  }
+  for (int64_t r : row_map) {
+    if (r < 0 || r >= first) {
+      throw std::invalid_argument("compare_tensor: row_map entry " + std::to_string(r) +
+                                  " outside [0, " + std::to_string(first) + ") for '" + hf.name +
+                                  "'");
+    }
+  }
+  return h;
 }
 
 }  // namespace
@@ -154,74 +258,72 @@ float widen_half(uint16_t h) {
 }
 
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
-                              Workers& workers) {
+                              std::span<const int64_t> row_map, Workers& workers) {
   // TF is a contiguous float32 [rows, cols]; 0-d and 1-d tensors are one row.
   const int64_t cols = tf.shape.empty() ? 1 : tf.shape.back();
   const int64_t rows = cols == 0 ? 0 : tf.numel() / cols;
-  const auto item = static_cast<int64_t>(dtype_size(hf.dtype));
-  // A transpose of a contiguous HF matrix reads HF column blocks into `staging` (pread, so the
-  // resident set stays bounded); every other layout is read through the mapping.
-  const bool staged = op == TensorOp::kTranspose && hf.is_contiguous() && hf.shape.size() == 2;
-  HfReader src{hf.data(), hf.dtype, 0, 0};
-  if (op == TensorOp::kTranspose) {  // TF (r, c) = HF (c, r)
-    src.s0 = hf.strides[1];
-    src.s1 = hf.strides[0];
-  } else if (hf.is_contiguous()) {  // any rank: flat index r * cols + c
-    src.s0 = cols;
-    src.s1 = 1;
-  } else if (hf.shape.size() == 2) {
-    src.s0 = hf.strides[0];
-    src.s1 = hf.strides[1];
-  } else if (hf.shape.size() == 1) {
-    src.s1 = hf.strides[0];
-  }
-  CompareOutcome out;
-  int64_t first_bad = INT64_MAX;
-  const int64_t rows_per_chunk = std::max<int64_t>(
-      kBlockRows, static_cast<int64_t>(kChunkBytes / std::max<int64_t>(1, cols * 4)));
-  std::vector<uint8_t> staging(
-      staged ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols * item) : 0);
-  if (staged) hf.file->cache_sequentially(hf.offset, hf.span_bytes());
-  std::mutex mu;
+  const HfRows src = make_hf_rows(hf, op, row_map);
+  const bool transposed = op == TensorOp::kTranspose;
+  const int64_t rows_per_chunk =
+      std::max<int64_t>(1, static_cast<int64_t>(kChunkBytes / std::max<int64_t>(1, cols * 4)));
+  Findings found;
+  const uint8_t* tf_data = tf.data();
+  auto release_tf = [&](int64_t b, int64_t e) {
+    tf.file->release(tf.offset + static_cast<uint64_t>(b * cols * 4),
+                     static_cast<uint64_t>((e - b) * cols * 4));
+  };
   for (int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
     check_interrupted();
-    const int64_t r1 = std::min(rows, r0 + rows_per_chunk), n = r1 - r0;
-    const uint8_t* tf_chunk = tf.data() + r0 * cols * 4;
-    out.crc32c = crc32c_extend(out.crc32c, tf_chunk, static_cast<size_t>(n * cols * 4));
-    HfReader chunk_src = src;
-    int64_t row_base = 0;
-    if (staged) {  // HF rows are TF columns; stage HF[:, r0:r1] as a [cols, n] block
-      const auto pitch = static_cast<uint64_t>(hf.strides[0] * item);
-      workers.run(0, cols, 256, [&](int64_t b, int64_t e) {
-        hf.file->read_columns(hf.offset + static_cast<uint64_t>(b) * pitch, pitch,
-                              static_cast<uint64_t>(e - b), static_cast<uint64_t>(r0 * item),
-                              static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
-      });
-      chunk_src = {staging.data(), hf.dtype, 1, n};
-      row_base = r0;
-    }
-    workers.run(r0, r1, kBlockRows, [&](int64_t b, int64_t e) {
-      const Mismatch m = compare_any(tf.data(), cols, b, e, chunk_src, row_base);
-      if (m.count == 0) return;
-      std::lock_guard<std::mutex> lock(mu);
-      out.mismatches += m.count;
-      if (m.first < first_bad) {
-        first_bad = m.first;
-        const std::string index =
-            tf.shape.size() == 2
-                ? "[" + std::to_string(m.first / cols) + ", " + std::to_string(m.first % cols) + "]"
-                : "[" + std::to_string(m.first) + "]";
-        out.first_mismatch = index + ": TF " + describe(m.tf) + " != HF " + describe(m.hf);
+    const int64_t r1 = std::min(rows, r0 + rows_per_chunk);
+    // TF rows split across the workers: crc32c of each share, and for a copy the compare in
+    // the same pass while the rows are in cache.
+    workers.run(r0, r1, kTile, [&](int64_t b, int64_t e) {
+      uint32_t crc = 0;
+      Mismatch m;
+      int64_t released = b;
+      for (int64_t r = b; r < e; r += kTile) {
+        const int64_t re = std::min(e, r + kTile);
+        crc = crc32c_extend(crc, tf_data + r * cols * 4, static_cast<size_t>((re - r) * cols * 4));
+        if (transposed) continue;  // the TF rows are needed again below
+        by_dtype(src.dtype, [&](auto d) {
+          compare_copy_rows<decltype(d)::value>(tf_data, cols, r, re, src, m);
+        });
+        if ((re - released) * cols * 4 >= kReleaseBytes || re == e) {  // both sides consumed
+          release_tf(released, re);
+          if (src.k > 0) src.release(released * cols / src.k, (re * cols + src.k - 1) / src.k);
+          released = re;
+        }
       }
+      found.add_crc(static_cast<uint64_t>(b * cols * 4), crc,
+                    static_cast<uint64_t>((e - b) * cols * 4));
+      found.add(m);
     });
-    tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * 4),
-                     static_cast<uint64_t>(n * cols * 4));
-    if (op == TensorOp::kCopy && hf.is_contiguous()) {
-      hf.file->release(hf.offset + static_cast<uint64_t>(r0 * cols * item),
-                       static_cast<uint64_t>(n * cols * item));
+    if (transposed) {  // HF rows (TF columns) split across the workers, released as compared
+      workers.run(0, cols, kHfBlockRows, [&](int64_t b, int64_t e) {
+        Mismatch m;
+        for (int64_t c = b; c < e; c += kHfBlockRows) {
+          const int64_t ce = std::min(e, c + kHfBlockRows);
+          by_dtype(src.dtype, [&](auto d) {
+            compare_transposed_block<decltype(d)::value>(tf_data, cols, r0, r1, c, ce, src, m);
+          });
+          src.release(c, ce);
+        }
+        found.add(m);
+      });
+      release_tf(r0, r1);
     }
   }
   hf.file->release(hf.offset, hf.span_bytes());
+  CompareOutcome out;
+  out.crc32c = found.crc();
+  out.mismatches = found.count();
+  if (out.mismatches > 0) {
+    const Mismatch& m = found.first();
+    const std::string index = tf.shape.size() == 2 ? "[" + std::to_string(m.first / cols) + ", " +
+                                                         std::to_string(m.first % cols) + "]"
+                                                   : "[" + std::to_string(m.first) + "]";
+    out.first_mismatch = index + ": TF " + describe(m.tf) + " != HF " + describe(m.hf);
+  }
   return out;
 }
 

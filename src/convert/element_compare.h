@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "convert/workers.h"
@@ -17,11 +18,15 @@ struct CompareOutcome {
   std::string first_mismatch;  // "[r, c]: TF <value> (0x...) != HF <value> (0x...)"
 };
 
-// Walks the TF tensor in storage order (computing its crc32c on the way) and compares every
-// float32 bit pattern with the HF element it must equal: the same index for a copy, the
-// swapped index for a transpose.
+// Walks the TF tensor in storage order (computing its crc32c on the way, each worker a share,
+// combined) and compares every float32 bit pattern with the HF element it must equal. The HF
+// side is seen through `row_map` as for convert (L[j, ...] = hf[row_map[j], ...], empty = the
+// identity): TF element (r, c) is L's flat element r * cols + c for a copy, L[c, r] for a
+// transpose. A transposed HF matrix is walked in 64-row blocks whose pages are released after
+// each, so the resident set stays bounded. REQUIRES: tf is contiguous float32; row_map entries
+// in [0, hf.shape[0]); hf contiguous, or a 1-D / 2-D strided view.
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
-                              Workers& workers);
+                              std::span<const int64_t> row_map, Workers& workers);
 
 // Exact float16 -> float32 by arithmetic (verify's own; convert uses a bit-level table).
 float widen_half(uint16_t h);

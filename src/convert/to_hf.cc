@@ -14,6 +14,7 @@
 #include "formats/torch_zip_writer.h"
 #include "io/error.h"
 #include "io/output_file.h"
+#include "io/read_ahead.h"
 #include "models/gptj.h"
 #include "models/params_yaml.h"
 
@@ -23,6 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kEmbedding = "input_embedding/embedding_weights";
+constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;  // see converter.cc
 
 // Dimensions from params.yaml, or inferred from the variable shapes when it is missing (the
 // attention head count, rotary size and positions are not in any shape: GPT-J 6B's are used).
@@ -182,13 +184,23 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   {
     Workers workers(opt.threads);
     WriteBehind out(*writer, opt.buffer_bytes, 2, progress);
+    std::vector<TensorView> views(sources.size());
+    std::vector<ReadAhead::Range> ranges;
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (sources[i].entry == nullptr) continue;
+      views[i] = tf->view(*sources[i].entry);
+      ranges.push_back({views[i].file, views[i].offset, views[i].byte_size()});
+    }
+    ReadAhead ahead(std::move(ranges), kReadAheadBytes);
+    size_t streamed = 0;
     for (size_t i = 0; i < sources.size(); ++i) {
       const Source& s = sources[i];
       if (s.entry != nullptr) {
-        const TensorView view = tf->view(*s.entry);
-        tf->verify_crc(*s.entry);  // a trained checkpoint may have been damaged since
-        view.file->release(view.offset, view.byte_size());
-        stream_tensor(view, s.row.op, specs[i], out, workers);
+        // The stored crc is checked in the same pass (a trained checkpoint may have been
+        // damaged since it was written); a mismatch fails before anything is committed.
+        const uint32_t crc = stream_tensor_with_crc(views[i], s.row.op, specs[i], out, workers);
+        check_tf_crc(*s.entry, views[i].file->path(), crc);
+        ahead.consumed(++streamed);
       } else if (s.row.hf_shape.empty()) {
         write_masked_bias(out, specs[i]);
       } else {

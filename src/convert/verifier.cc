@@ -9,6 +9,7 @@
 #include "formats/tf_bundle_reader.h"
 #include "io/crc32c.h"
 #include "io/error.h"
+#include "io/read_ahead.h"
 #include "models/gptj.h"
 
 namespace ckpt {
@@ -19,6 +20,8 @@ std::string hex32(uint32_t v) {
   std::snprintf(buf, sizeof buf, "0x%08x", v);
   return buf;
 }
+
+constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;  // page cache filled ahead of the compare
 
 // Layouts compare_tensor can index: anything contiguous, or a 1-D / 2-D strided view.
 bool indexable(const TensorView& t) { return t.is_contiguous() || t.shape.size() <= 2; }
@@ -60,6 +63,24 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
   }
 
   Workers workers(opt.threads);
+  // Both sides of every pair, in the order they are compared, read ahead of the compare.
+  std::vector<ReadAhead::Range> ranges;
+  for (const MappedTensor& r : rows) {
+    const TfBundleEntry* entry = r.tf_name.empty() ? nullptr : tf->find(r.tf_name);
+    auto hf_it = hf_by_name.find(r.hf_name);
+    if (entry == nullptr || hf_it == hf_by_name.end()) continue;
+    const TensorView& src = *hf_it->second;
+    try {
+      const TensorView view = tf->view(*entry);
+      ranges.push_back({src.file, src.offset, src.span_bytes()});
+      ranges.push_back({view.file, view.offset, view.byte_size()});
+    } catch (const Error&) {  // reported by the compare loop below
+      ranges.push_back({src.file, src.offset, 0});
+      ranges.push_back({src.file, src.offset, 0});
+    }
+  }
+  ReadAhead ahead(std::move(ranges), kReadAheadBytes);
+  size_t paired = 0;
   progress.start("verify", total_bytes);
   for (const MappedTensor& r : rows) {
     if (r.tf_name.empty()) continue;
@@ -73,6 +94,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       problem(r.tf_name, "its HF source '" + r.hf_name + "' is missing from the HF checkpoint");
       continue;
     }
+    ahead.consumed(2 * paired++);  // the pairs before this one are done
     const TensorView& src = *hf_it->second;
     if (entry->dtype != DType::kF32) {
       problem(r.tf_name,
@@ -94,7 +116,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       continue;
     }
     const TensorView view = tf->view(*entry);
-    const CompareOutcome c = compare_tensor(view, src, r.op, workers);
+    const CompareOutcome c = compare_tensor(view, src, r.op, {}, workers);
     if (crc32c_mask(c.crc32c) != entry->masked_crc32c) {
       problem(r.tf_name, "crc32c mismatch (stored " + hex32(entry->masked_crc32c) + ", computed " +
                              hex32(crc32c_mask(c.crc32c)) + ")");

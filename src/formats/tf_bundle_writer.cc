@@ -1,13 +1,17 @@
-// TF tensor bundle writer. Tensor bytes stream through one bounded buffer into the data file
-// (large appends bypass it), the crc32c is extended chunk by chunk, and only the small
-// index entries are kept until finish() builds the sorted index table.
+// TF tensor bundle writer. Tensor bytes stream through one aligned block into the data file
+// (full blocks written with direct I/O), the crc32c is extended piece by piece just before
+// each piece is copied, and only the small index entries are kept until finish() builds the
+// sorted index table.
 //
 // DT_STRING tensors are accepted in TF's on-disk string encoding (see tf_string_tensor.h):
 // their bytes are kept whole (they are small: object graphs, vocab lists), validated, and
 // given the crc TF computes for strings, so a TF2 bundle can be rewritten byte for byte.
 #include "formats/tf_bundle_writer.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <set>
 #include <vector>
 
@@ -21,14 +25,20 @@
 namespace ckpt {
 namespace {
 
-constexpr size_t kBufferBytes = size_t{8} << 20;
-constexpr size_t kDirectWriteBytes = size_t{1} << 20;
+constexpr size_t kBlockBytes = size_t{16} << 20;  // data written in aligned blocks this size
+constexpr size_t kCrcPiece = size_t{256} << 10;   // checksummed, then copied, while in cache
+
+struct FreeAligned {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
 
 class TfBundleWriter final : public TensorWriter {
  public:
   explicit TfBundleWriter(const std::string& prefix)
-      : index_path_(prefix + ".index"), data_(prefix + ".data-00000-of-00001") {
-    buffer_.reserve(kBufferBytes);
+      : index_path_(prefix + ".index"),
+        data_(prefix + ".data-00000-of-00001"),
+        block_(static_cast<uint8_t*>(std::aligned_alloc(OutputFile::kDirectAlign, kBlockBytes))) {
+    if (block_ == nullptr) throw std::bad_alloc();
   }
 
   void begin_tensor(const TensorSpec& spec) override {
@@ -64,9 +74,12 @@ class TfBundleWriter final : public TensorWriter {
                 shape_to_string(cur_.shape) + " of " + std::string(dtype_name(cur_.dtype)) +
                 " holds (" + std::to_string(expected) + ")");
     }
-    crc_ = crc32c_extend(crc_, bytes.data(), bytes.size());
+    for (size_t at = 0; at < bytes.size(); at += kCrcPiece) {
+      const auto piece = bytes.subspan(at, std::min(kCrcPiece, bytes.size() - at));
+      crc_ = crc32c_extend(crc_, piece.data(), piece.size());
+      put(piece);
+    }
     received_ += bytes.size();
-    put(bytes);
   }
 
   void end_tensor() override {
@@ -127,28 +140,39 @@ class TfBundleWriter final : public TensorWriter {
     if (!open_) fail_index(std::string(call) + " without begin_tensor()");
   }
 
-  // Small appends are gathered into large writes; chunks already large go straight to the
-  // file, saving a copy (the caller's own bounded buffer is the buffer then).
+  // Data bytes are gathered into an aligned block; every full block is written with direct
+  // I/O (the page cache would only add a copy and dirty pages to write back), the last,
+  // partial one normally at finish().
   void put(std::span<const uint8_t> bytes) {
-    if (bytes.size() >= kDirectWriteBytes) {
-      flush();
-      data_.write(bytes);
-      return;
+    while (!bytes.empty()) {
+      const size_t n = std::min(bytes.size(), kBlockBytes - fill_);
+      std::memcpy(block_.get() + fill_, bytes.data(), n);
+      fill_ += n;
+      bytes = bytes.subspan(n);
+      if (fill_ == kBlockBytes) write_block();
     }
-    if (buffer_.size() + bytes.size() > kBufferBytes) flush();
-    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  }
+
+  void write_block() {
+    const std::span<const uint8_t> block(block_.get(), kBlockBytes);
+    if (!data_.write_direct(written_, block)) data_.write_at(written_, block);
+    written_ += kBlockBytes;
+    fill_ = 0;
   }
 
   void flush() {
-    if (buffer_.empty()) return;
-    data_.write(buffer_);
-    buffer_.clear();
+    if (fill_ == 0) return;
+    data_.write_at(written_, {block_.get(), fill_});
+    written_ += fill_;
+    fill_ = 0;
   }
 
   std::string index_path_;
   OutputFile data_;
   std::unique_ptr<OutputFile> index_;
-  std::vector<uint8_t> buffer_;
+  std::unique_ptr<uint8_t, FreeAligned> block_;
+  size_t fill_ = 0;                     // bytes in block_
+  uint64_t written_ = 0;                // bytes of the data file written
   std::vector<TfBundleEntry> entries_;  // in data order; sorted when the index is built
   std::set<std::string> names_;
 

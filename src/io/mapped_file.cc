@@ -76,10 +76,18 @@ std::span<const uint8_t> MappedFile::bytes(uint64_t offset, uint64_t length,
   return {data_ + offset, static_cast<size_t>(length)};
 }
 
-void MappedFile::will_need(uint64_t offset, uint64_t length) const {
-  uint64_t b = offset / kPage * kPage;
-  uint64_t e = std::min(size_, offset + length);
-  if (data_ != nullptr && b < e) madvise(const_cast<uint8_t*>(data_ + b), e - b, MADV_WILLNEED);
+void MappedFile::read_ahead(uint64_t offset, uint64_t length) const {
+  if (data_ == nullptr || offset >= size_) return;
+  const uint64_t begin = offset / kPage * kPage, end = offset + std::min(length, size_ - offset);
+  if (begin >= end) return;
+  std::vector<unsigned char> resident((end - begin + kPage - 1) / kPage);
+  if (mincore(const_cast<uint8_t*>(data_ + begin), end - begin, resident.data()) == 0) {
+    bool all = true;
+    for (unsigned char r : resident) all = all && (r & 1) != 0;
+    if (all) return;
+  }
+  posix_fadvise(fd_, static_cast<off_t>(begin), static_cast<off_t>(end - begin),
+                POSIX_FADV_WILLNEED);
 }
 
 void MappedFile::release(uint64_t offset, uint64_t length) const {
@@ -87,42 +95,6 @@ void MappedFile::release(uint64_t offset, uint64_t length) const {
   uint64_t e = 0;
   if (data_ != nullptr && contains(offset, length) && inner_pages(offset, length, &b, &e)) {
     madvise(const_cast<uint8_t*>(data_ + b), e - b, MADV_DONTNEED);
-  }
-}
-
-void MappedFile::read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from,
-                              uint64_t to, uint8_t* out) const {
-  const uint64_t width = to - from;
-  for (uint64_t i = 0; i < rows; ++i) {
-    uint64_t at = first_row + i * row_pitch + from;
-    bytes(at, width, "column block");  // bounds check with the usual message
-    uint8_t* dst = out + i * width;
-    for (uint64_t left = width; left > 0;) {
-      const ssize_t n = ::pread(fd_, dst, left, static_cast<off_t>(at));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw_errno(path_, "cannot read", errno);
-      if (n == 0) throw_io(path_, "file shrank while being read");
-      dst += n;
-      at += static_cast<uint64_t>(n);
-      left -= static_cast<uint64_t>(n);
-    }
-  }
-}
-
-void MappedFile::cache_sequentially(uint64_t offset, uint64_t length) const {
-  if (data_ == nullptr || !contains(offset, length) || length == 0) return;
-  const uint64_t begin = offset / kPage * kPage, end = offset + length;
-  std::vector<unsigned char> resident((end - begin + kPage - 1) / kPage);
-  if (mincore(const_cast<uint8_t*>(data_ + begin), end - begin, resident.data()) != 0) return;
-  size_t missing = 0;
-  for (unsigned char r : resident) missing += (r & 1) == 0 ? 1 : 0;
-  if (missing == 0) return;
-  constexpr uint64_t kBlock = 8u << 20;
-  std::vector<uint8_t> scratch(kBlock);
-  for (uint64_t at = begin; at < end; at += kBlock) {
-    const uint64_t n = std::min(kBlock, end - at);
-    if (::pread(fd_, scratch.data(), n, static_cast<off_t>(at)) < 0)
-      return;  // read_columns will report it
   }
 }
 
