@@ -225,6 +225,9 @@ void stream_gathered(const Gather& g, WriteBehind& out, Workers& workers) {
 
 void stream(const TensorView& src, TensorOp op, std::span<const int64_t> row_map,
             const TensorSpec& spec, WriteBehind& out, Workers& workers, PieceCrcs* crcs) {
+  if (out.buffer_bytes() < 4) {
+    throw std::invalid_argument("stream_tensor: buffers must hold at least one float32");
+  }
   const Gather g = make_gather(src, op);  // checks the dtype and the layout
   out.begin_tensor(spec);
   if (src.numel() > 0) {

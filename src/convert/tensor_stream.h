@@ -25,7 +25,8 @@ namespace ckpt {
 
 // Writes begin_tensor(spec), the bytes, end_tensor() through `out`.
 // REQUIRES: every row_map entry is in [0, source.shape[0]); a non-empty row_map only with a
-// contiguous source of at least one dimension; spec holds exactly the output's elements.
+// contiguous source of at least one dimension; spec holds exactly the output's elements;
+// out.buffer_bytes() >= 4.
 // Throws Error(kBadInput) for dtypes or layouts that cannot be converted.
 void stream_tensor(const TensorView& source, TensorOp op, std::span<const int64_t> row_map,
                    const TensorSpec& spec, WriteBehind& out, Workers& workers);

@@ -1,5 +1,6 @@
 #include "convert/to_hf.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -59,19 +60,28 @@ GptjConfig read_config(const std::string& dir, const TfBundleReader& tf,
   return c;
 }
 
-// HF's causal-mask buffer: tril(ones(P, P)) as bool, viewed [1, 1, P, P].
+// HF's causal-mask buffer: tril(ones(P, P)) as bool, viewed [1, 1, P, P]. Written as a byte
+// stream a buffer at a time, so a row longer than the buffer spans several buffers.
 void write_causal_mask(WriteBehind& out, const TensorSpec& spec, int64_t p) {
   out.begin_tensor(spec);
-  int64_t row = 0;
+  const auto size = static_cast<int64_t>(out.buffer_bytes());
+  int64_t row = 0, col = 0;  // the next byte to write
   while (row < p) {
     uint8_t* buf = out.acquire();
-    const int64_t rows = std::max<int64_t>(
-        1, std::min<int64_t>(p - row, static_cast<int64_t>(out.buffer_bytes()) / p));
-    for (int64_t r = 0; r < rows; ++r) {
-      for (int64_t c = 0; c < p; ++c) buf[r * p + c] = c <= row + r ? 1 : 0;
+    int64_t used = 0;
+    while (used < size && row < p) {
+      const int64_t n = std::min(p - col, size - used);  // bytes [col, col + n) of `row`
+      const int64_t ones = std::clamp<int64_t>(row + 1 - col, 0, n);  // columns <= row
+      std::memset(buf + used, 1, static_cast<size_t>(ones));
+      std::memset(buf + used + ones, 0, static_cast<size_t>(n - ones));
+      used += n;
+      col += n;
+      if (col == p) {
+        col = 0;
+        ++row;
+      }
     }
-    out.submit(buf, static_cast<size_t>(rows * p));
-    row += rows;
+    out.submit(buf, static_cast<size_t>(used));
   }
   out.end_tensor();
 }

@@ -1,9 +1,25 @@
 #include "convert/write_behind.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
 namespace ckpt {
+namespace {
+
+// A broken REQUIRES of this class: the caller has a bug, reported and not survived.
+[[noreturn]] void violated(const std::string& what) {
+  std::fprintf(stderr, "ckptconv: internal error: WriteBehind: %s\n", what.c_str());
+  std::abort();
+}
+
+}  // namespace
 
 WriteBehind::WriteBehind(TensorWriter& writer, size_t buffer_bytes, int buffers, Progress& progress)
     : writer_(writer), progress_(progress), buffer_bytes_(buffer_bytes) {
+  if (buffer_bytes_ < 4)
+    violated("a buffer of " + std::to_string(buffer_bytes_) + " bytes is smaller than one float32");
   storage_.resize(static_cast<size_t>(std::max(1, buffers)));
   for (auto& b : storage_) {
     b.resize(buffer_bytes_);
@@ -34,7 +50,15 @@ void WriteBehind::push(Job job) {
 
 void WriteBehind::begin_tensor(const TensorSpec& spec) { push({Job::kBegin, spec, nullptr, 0}); }
 void WriteBehind::end_tensor() { push({Job::kEnd, {}, nullptr, 0}); }
-void WriteBehind::submit(uint8_t* buffer, size_t bytes) { push({Job::kAppend, {}, buffer, bytes}); }
+void WriteBehind::submit(uint8_t* buffer, size_t bytes) {
+  if (bytes > buffer_bytes_)
+    violated("submit() of " + std::to_string(bytes) + " bytes into a buffer of " +
+             std::to_string(buffer_bytes_));
+  if (std::none_of(storage_.begin(), storage_.end(),
+                   [&](const auto& b) { return b.data() == buffer; }))
+    violated("submit() of a buffer acquire() did not return");
+  push({Job::kAppend, {}, buffer, bytes});
+}
 
 uint8_t* WriteBehind::acquire() {
   std::unique_lock<std::mutex> lock(mu_);

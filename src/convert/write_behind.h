@@ -18,6 +18,7 @@ namespace ckpt {
 
 class WriteBehind {
  public:
+  // REQUIRES: buffer_bytes >= 4 (one float32; checked, aborts otherwise).
   WriteBehind(TensorWriter& writer, size_t buffer_bytes, int buffers, Progress& progress);
   ~WriteBehind();
   WriteBehind(const WriteBehind&) = delete;
@@ -28,7 +29,11 @@ class WriteBehind {
   void begin_tensor(const TensorSpec& spec);
   // A free buffer to fill (blocks while all are in flight). Rethrows a writer error.
   uint8_t* acquire();
-  // Queues the acquired buffer's first `bytes` bytes for appending.
+  // Queues the acquired buffer's first `bytes` bytes for appending. A producer with more
+  // bytes than fit (a long output row) splits them over several acquire/submit calls.
+  // REQUIRES: `buffer` came from acquire() and bytes <= buffer_bytes(). Checked: a violation
+  // means the producer has already written past the buffer, the heap is no longer
+  // trustworthy, so the process aborts with a message instead of unwinding through it.
   void submit(uint8_t* buffer, size_t bytes);
   void end_tensor();
   // Waits until everything queued is written. Rethrows a writer error.
