@@ -20,6 +20,7 @@
 #include "formats/tf_string_tensor.h"
 #include "io/crc32c.h"
 #include "io/error.h"
+#include "io/large_buffer.h"
 #include "io/output_file.h"
 
 namespace ckpt {
@@ -28,18 +29,12 @@ namespace {
 constexpr size_t kBlockBytes = size_t{16} << 20;  // data written in aligned blocks this size
 constexpr size_t kCrcPiece = size_t{256} << 10;   // checksummed, then copied, while in cache
 
-struct FreeAligned {
-  void operator()(uint8_t* p) const { std::free(p); }
-};
-
 class TfBundleWriter final : public TensorWriter {
  public:
   explicit TfBundleWriter(const std::string& prefix)
       : index_path_(prefix + ".index"),
         data_(prefix + ".data-00000-of-00001"),
-        block_(static_cast<uint8_t*>(std::aligned_alloc(OutputFile::kDirectAlign, kBlockBytes))) {
-    if (block_ == nullptr) throw std::bad_alloc();
-  }
+        block_(kBlockBytes) {}
 
   void begin_tensor(const TensorSpec& spec) override {
     if (finished_) fail_index("tensor '" + spec.name + "' begun after finish()");
@@ -146,7 +141,7 @@ class TfBundleWriter final : public TensorWriter {
   void put(std::span<const uint8_t> bytes) {
     while (!bytes.empty()) {
       const size_t n = std::min(bytes.size(), kBlockBytes - fill_);
-      std::memcpy(block_.get() + fill_, bytes.data(), n);
+      std::memcpy(block_.data() + fill_, bytes.data(), n);
       fill_ += n;
       bytes = bytes.subspan(n);
       if (fill_ == kBlockBytes) write_block();
@@ -154,7 +149,7 @@ class TfBundleWriter final : public TensorWriter {
   }
 
   void write_block() {
-    const std::span<const uint8_t> block(block_.get(), kBlockBytes);
+    const std::span<const uint8_t> block(block_.data(), kBlockBytes);
     if (!data_.write_direct(written_, block)) data_.write_at(written_, block);
     written_ += kBlockBytes;
     fill_ = 0;
@@ -162,7 +157,7 @@ class TfBundleWriter final : public TensorWriter {
 
   void flush() {
     if (fill_ == 0) return;
-    data_.write_at(written_, {block_.get(), fill_});
+    data_.write_at(written_, {block_.data(), fill_});
     written_ += fill_;
     fill_ = 0;
   }
@@ -170,7 +165,7 @@ class TfBundleWriter final : public TensorWriter {
   std::string index_path_;
   OutputFile data_;
   std::unique_ptr<OutputFile> index_;
-  std::unique_ptr<uint8_t, FreeAligned> block_;
+  LargeBuffer block_;                   // 2 MiB aligned, so also aligned for direct I/O
   size_t fill_ = 0;                     // bytes in block_
   uint64_t written_ = 0;                // bytes of the data file written
   std::vector<TfBundleEntry> entries_;  // in data order; sorted when the index is built
