@@ -19,22 +19,19 @@
 #include "formats/tf_dtype.h"
 #include "formats/tf_string_tensor.h"
 #include "io/crc32c.h"
+#include "io/direct_appender.h"
 #include "io/error.h"
-#include "io/large_buffer.h"
 #include "io/output_file.h"
 
 namespace ckpt {
 namespace {
 
-constexpr size_t kBlockBytes = size_t{16} << 20;  // data written in aligned blocks this size
-constexpr size_t kCrcPiece = size_t{256} << 10;   // checksummed, then copied, while in cache
+constexpr size_t kCrcPiece = size_t{256} << 10;  // checksummed, then copied, while in cache
 
 class TfBundleWriter final : public TensorWriter {
  public:
   explicit TfBundleWriter(const std::string& prefix)
-      : index_path_(prefix + ".index"),
-        data_(prefix + ".data-00000-of-00001"),
-        block_(kBlockBytes) {}
+      : index_path_(prefix + ".index"), data_(prefix + ".data-00000-of-00001"), appender_(data_) {}
 
   void begin_tensor(const TensorSpec& spec) override {
     if (finished_) fail_index("tensor '" + spec.name + "' begun after finish()");
@@ -135,39 +132,14 @@ class TfBundleWriter final : public TensorWriter {
     if (!open_) fail_index(std::string(call) + " without begin_tensor()");
   }
 
-  // Data bytes are gathered into an aligned block; every full block is written with direct
-  // I/O (the page cache would only add a copy and dirty pages to write back), the last,
-  // partial one normally at finish().
-  void put(std::span<const uint8_t> bytes) {
-    while (!bytes.empty()) {
-      const size_t n = std::min(bytes.size(), kBlockBytes - fill_);
-      std::memcpy(block_.data() + fill_, bytes.data(), n);
-      fill_ += n;
-      bytes = bytes.subspan(n);
-      if (fill_ == kBlockBytes) write_block();
-    }
-  }
-
-  void write_block() {
-    const std::span<const uint8_t> block(block_.data(), kBlockBytes);
-    if (!data_.write_direct(written_, block)) data_.write_at(written_, block);
-    written_ += kBlockBytes;
-    fill_ = 0;
-  }
-
-  void flush() {
-    if (fill_ == 0) return;
-    data_.write_at(written_, {block_.data(), fill_});
-    written_ += fill_;
-    fill_ = 0;
-  }
+  // Data bytes go out through direct I/O in large aligned blocks (see DirectAppender).
+  void put(std::span<const uint8_t> bytes) { appender_.append(bytes); }
+  void flush() { appender_.flush(); }
 
   std::string index_path_;
   OutputFile data_;
   std::unique_ptr<OutputFile> index_;
-  LargeBuffer block_;                   // 2 MiB aligned, so also aligned for direct I/O
-  size_t fill_ = 0;                     // bytes in block_
-  uint64_t written_ = 0;                // bytes of the data file written
+  DirectAppender appender_;             // after data_: it writes to it
   std::vector<TfBundleEntry> entries_;  // in data order; sorted when the index is built
   std::set<std::string> names_;
 
