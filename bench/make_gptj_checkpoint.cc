@@ -13,7 +13,7 @@
 
 #include "formats/safetensors_writer.h"
 #include "io/error.h"
-#include "models/gptj.h"
+#include "models/registry.h"
 
 namespace {
 
@@ -55,19 +55,19 @@ int main(int argc, char** argv) {
   const bool bf16 = argc > 3 && std::string(argv[3]) == "bf16";
   try {
     std::filesystem::create_directories(dir);
-    ckpt::GptjConfig c;
-    c.path = dir + "/config.json";
-    c.n_embd = 4096;
-    c.n_layer = layers;
-    c.n_head = 16;
-    c.rotary_dim = 64;
-    c.n_inner = 16384;
-    c.n_positions = 2048;
-    c.vocab_size = 50400;
-    std::ofstream(c.path) << ckpt::gptj_config_json(c);
+    const nlohmann::json config = {
+        {"model_type", "gptj"}, {"n_embd", 4096},   {"n_layer", layers},   {"n_head", 16},
+        {"rotary_dim", 64},     {"n_inner", 16384}, {"n_positions", 2048}, {"vocab_size", 50400}};
+    const ckpt::ModelFamily* gptj = nullptr;
+    for (const ckpt::ModelFamily* f : ckpt::model_families()) {
+      if (f->model_type() == "gptj") gptj = f;
+    }
+    const ckpt::ModelSpec model = gptj->from_hf_config(config, dir + "/config.json", false);
+    std::ofstream(dir + "/config.json") << gptj->hf_config_json(model.params);
 
     std::vector<ckpt::TensorSpec> specs;
-    for (const auto& row : ckpt::expand_table(ckpt::gptj_table(), ckpt::gptj_dims(c), false)) {
+    for (const auto& row :
+         ckpt::expand_table(gptj->table(), model.dims, false, ckpt::TableBounds::unlimited())) {
       if (row.tf_name.empty()) continue;  // buffers: not needed for the benchmark
       specs.push_back({row.hf_name, bf16 ? ckpt::DType::kBF16 : ckpt::DType::kF32, row.hf_shape});
     }

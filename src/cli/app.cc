@@ -17,8 +17,9 @@ constexpr const char* kVersion = "ckptconv 0.1.0";
 
 void print_main_help(std::ostream& out) {
   out << "usage: ckptconv <command> [options]\n\n"
-         "Convert HuggingFace GPT-J checkpoints to Cerebras TensorFlow checkpoints, verify them\n"
-         "bit for bit, and convert back.\n\ncommands:\n";
+         "Convert HuggingFace checkpoints to Cerebras TensorFlow checkpoints, verify them bit for\n"
+         "bit, and convert back (supported model families: see 'ckptconv convert --help').\n\n"
+         "commands:\n";
   for (const Command* c : all_commands()) {
     std::string name = c->name;
     name.resize(10, ' ');

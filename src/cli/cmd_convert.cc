@@ -5,7 +5,7 @@
 #include "cli/hub_step.h"
 #include "cli/progress_bar.h"
 #include "convert/converter.h"
-#include "models/model_config.h"
+#include "models/registry.h"
 
 namespace ckpt::cli {
 namespace {
@@ -21,32 +21,45 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   opt.buffer_bytes = static_cast<size_t>(args.integer("buffer-mb", 64, 1, 4096)) << 20;
   const bool show_progress = progress_wanted(args.flag("no-progress"));
   if (!has_local_model(opt.input_dir)) {
-    // A config.json that is there must be GPT-J's before gigabytes are fetched to go with it.
+    // A config.json that is there must be a supported model's before gigabytes are fetched.
     const auto config = std::filesystem::path(opt.input_dir) / "config.json";
-    if (std::filesystem::exists(config)) read_gptj_config(config.string());
+    if (std::filesystem::exists(config))
+      read_hf_model_config(config.string(), opt.share_embeddings);
     download_into(args, opt.input_dir, show_progress, out);
   }
   ProgressBar bar(show_progress);
   const ConvertResult r = convert_hf_to_cs(opt, bar, out);
-  (void)err;
+  for (const std::string& note : r.notes) err << "ckptconv: note: " << note << "\n";
   out << "converted " << r.tensors_written << " tensors, " << r.parameters << " parameters ("
       << r.format << ") into " << opt.output_dir << "\n";
   return 0;
 }
 
+std::string description() {
+  std::string families;
+  for (const ModelFamily* f : model_families()) {
+    families += std::string(families.empty() ? "" : ", ") + std::string(f->model_type()) + " (" +
+                std::string(f->display_name()) + ")";
+  }
+  return "Reads the HuggingFace checkpoint in HF_DIR (config.json, whose model_type chooses the\n"
+         "model family, plus pytorch_model.bin, model.safetensors, or their sharded forms;\n"
+         "float32, float16 or bfloat16) and writes a TensorFlow checkpoint for the Cerebras model\n"
+         "code into OUT_DIR: tf_model.ckpt.index, tf_model.ckpt.data-00000-of-00001, checkpoint,\n"
+         "keys.json, shapes.json and params.yaml. Nothing appears in OUT_DIR until every file is\n"
+         "complete. When HF_DIR has no weights, the model is first downloaded into it from the\n"
+         "HuggingFace Hub (see ckptconv download).\nSupported model_type values: " +
+         families + ".";
+}
+
 }  // namespace
 
 const Command& convert_command() {
+  static const std::string text = description();
   static const Command c{
       "convert",
-      "HF GPT-J checkpoint -> Cerebras TensorFlow checkpoint",
+      "HF checkpoint -> Cerebras TensorFlow checkpoint",
       "ckptconv convert --input_dir HF_DIR --output_dir OUT_DIR [options]",
-      "Reads the HuggingFace GPT-J checkpoint in HF_DIR (config.json plus pytorch_model.bin,\n"
-      "model.safetensors, or their sharded forms; float32, float16 or bfloat16) and writes a\n"
-      "TensorFlow checkpoint for the Cerebras GPT-J model into OUT_DIR: tf_model.ckpt.index,\n"
-      "tf_model.ckpt.data-00000-of-00001, checkpoint, keys.json, shapes.json and params.yaml.\n"
-      "Nothing appears in OUT_DIR until every file is complete. When HF_DIR has no weights,\n"
-      "the model is first downloaded into it from the HuggingFace Hub (see ckptconv download).",
+      text.c_str(),
       {opt_input_dir("HuggingFace model directory (config.json + weights)"),
        opt_output_dir("where the Cerebras checkpoint is written"),
        opt_share_embeddings(),

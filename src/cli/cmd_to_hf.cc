@@ -47,10 +47,11 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
 const Command& to_hf_command() {
   static const Command c{
       "to-hf",
-      "Cerebras TensorFlow checkpoint -> HF GPT-J checkpoint",
+      "Cerebras TensorFlow checkpoint -> HF checkpoint",
       "ckptconv to-hf --input_dir CS_DIR --output_dir HF_DIR [options]",
-      "Reads the Cerebras GPT-J TensorFlow checkpoint in CS_DIR (and its params.yaml) and writes\n"
-      "a HuggingFace GPT-J directory: config.json plus model.safetensors (sharded with an index\n"
+      "Reads the Cerebras TensorFlow checkpoint in CS_DIR (and its params.yaml, which tells the\n"
+      "model family) and writes a HuggingFace directory: config.json plus model.safetensors "
+      "(sharded with an index\n"
       "above --max_shard_size) or pytorch_model.bin. Kernels are transposed back, the attention\n"
       "buffers are recreated as HF has them, and with shared embeddings lm_head.weight is rebuilt\n"
       "from the embedding. Variables that are not model weights (optimizer slots, global_step)\n"

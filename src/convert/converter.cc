@@ -10,8 +10,7 @@
 #include "formats/tf_bundle_writer.h"
 #include "io/output_file.h"
 #include "io/read_ahead.h"
-#include "models/gptj.h"
-#include "models/params_yaml.h"
+#include "models/registry.h"
 
 namespace ckpt {
 namespace {
@@ -29,7 +28,8 @@ void print_debug(const Plan& plan, std::ostream& log) {
   for (const PlannedTensor& p : plan.writes) {
     log << std::left << std::setw(44) << p.row.hf_name << " -> " << p.row.tf_name << " "
         << shape_to_string(p.row.tf_shape)
-        << (p.row.op == TensorOp::kTranspose ? " (transposed)" : "") << "\n";
+        << (p.row.op == TensorOp::kTranspose ? " (transposed)" : "")
+        << (p.row.rows_note.empty() ? "" : " (" + p.row.rows_note + ")") << "\n";
   }
   for (const PlannedTensor& p : plan.skipped) {
     log << std::left << std::setw(44) << p.row.hf_name << " -> (not written)\n";
@@ -39,10 +39,12 @@ void print_debug(const Plan& plan, std::ostream& log) {
 }  // namespace
 
 ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, std::ostream& log) {
-  const GptjConfig config = read_gptj_config(join(opt.input_dir, "config.json"));
+  const ModelSpec model =
+      read_hf_model_config(join(opt.input_dir, "config.json"), opt.share_embeddings);
   const Checkpoint ckpt = open_checkpoint(opt.input_dir);
-  const auto rows = expand_table(gptj_table(), gptj_dims(config), opt.share_embeddings);
-  const Plan plan = make_plan(ckpt, rows, config);
+  const auto rows = expand_table(model.family->table(), model.dims, opt.share_embeddings,
+                                 checkpoint_bounds(ckpt));
+  const Plan plan = make_plan(ckpt, rows, model);
   if (opt.debug) print_debug(plan, log);
 
   prepare_output_dir(opt.output_dir, opt.force);
@@ -52,7 +54,7 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
   OutputFile shapes(join(opt.output_dir, "shapes.json"));
   shapes.write(shapes_json(plan));
   OutputFile params(join(opt.output_dir, "params.yaml"));
-  params.write(gptj_params_yaml(config, opt.share_embeddings));
+  params.write(params_yaml(model.params, std::string(model.family->display_name())));
   OutputFile state(join(opt.output_dir, "checkpoint"));
   state.write(tf_checkpoint_state_text(kTfPrefixName));
 
@@ -68,8 +70,8 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
     ReadAhead ahead(std::move(ranges), kReadAheadBytes);
     for (size_t i = 0; i < plan.writes.size(); ++i) {
       const PlannedTensor& p = plan.writes[i];
-      stream_tensor(*p.source, p.row.op, {}, {p.row.tf_name, DType::kF32, p.row.tf_shape}, out,
-                    workers);
+      stream_tensor(*p.source, p.row.op, p.row.rows(), {p.row.tf_name, DType::kF32, p.row.tf_shape},
+                    out, workers);
       ahead.consumed(i + 1);
     }
     out.drain();
@@ -83,7 +85,7 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
   params.commit();
   state.commit();  // last: its presence means the checkpoint is complete
 
-  return {ckpt.format, plan.writes.size(), plan.parameters, plan.output_bytes};
+  return {ckpt.format, plan.writes.size(), plan.parameters, plan.output_bytes, model.notes};
 }
 
 }  // namespace ckpt

@@ -1,9 +1,10 @@
-// `ckptconv convert`: HF GPT-J directory -> Cerebras TF checkpoint directory (DESIGN.md §2-§4).
+// `ckptconv convert`: HF model directory -> Cerebras TF checkpoint directory (DESIGN.md §2-§4).
 #pragma once
 
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "convert/plan.h"
 #include "io/progress.h"
@@ -25,6 +26,7 @@ struct ConvertResult {
   size_t tensors_written = 0;
   uint64_t parameters = 0;
   uint64_t output_bytes = 0;
+  std::vector<std::string> notes;  // what the model family assumed (say them on stderr)
 };
 
 // Writes tf_model.ckpt.{index,data-00000-of-00001}, checkpoint, keys.json, shapes.json and

@@ -38,9 +38,22 @@ struct LoadBF16 {
 template <class Load>
 void gather_with(const Gather& g, int64_t r0, int64_t r1, uint32_t* out, Load load) {
   const int64_t cols = g.cols;
-  if (g.col_stride == 1) {  // rows are contiguous runs in the input
+  if (g.col_map != nullptr) {  // a mapped transpose through the mapping: element by element
     for (int64_t r = r0; r < r1; ++r) {
-      const int64_t src = r * g.row_stride;
+      uint32_t* dst = out + (r - r0) * cols;
+      for (int64_t c = 0; c < cols; ++c)
+        dst[c] = load(g.base, r * g.row_stride + g.col_map[c] * g.col_stride);
+    }
+    return;
+  }
+  if (g.col_stride == 1 || g.row_map != nullptr) {  // rows are runs in the input
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t src = (g.row_map != nullptr ? g.row_map[r] : r) * g.row_stride;
+      if (g.col_stride != 1) {
+        uint32_t* dst = out + (r - r0) * cols;
+        for (int64_t c = 0; c < cols; ++c) dst[c] = load(g.base, src + c * g.col_stride);
+        continue;
+      }
       uint32_t* dst = out + (r - r0) * cols;
       if constexpr (std::is_same_v<Load, LoadF32>) {
         std::memcpy(dst, g.base + src * 4, static_cast<size_t>(cols) * 4);
@@ -112,6 +125,30 @@ Gather make_gather(const TensorView& t, TensorOp op) {
   } else {
     throw_bad_input(file, "tensor '" + t.name + "': non-contiguous views of " +
                               std::to_string(dims) + " dimensions are not supported");
+  }
+  return g;
+}
+
+Gather make_row_gather(const TensorView& t, TensorOp op) {
+  Gather g = make_gather(t, op);
+  if (op == TensorOp::kCopy && (t.shape.size() == 1 || t.is_contiguous())) {
+    g.rows = t.shape.at(0);
+    g.cols = g.rows == 0 ? 0 : t.numel() / g.rows;
+    g.row_stride = t.strides.at(0);
+    g.col_stride = 1;
+  }
+  return g;
+}
+
+Gather make_mapped_gather(const TensorView& t, TensorOp op, std::span<const int64_t> row_map) {
+  if (row_map.empty()) return make_gather(t, op);
+  Gather g = make_row_gather(t, op);
+  if (op == TensorOp::kTranspose) {
+    g.cols = static_cast<int64_t>(row_map.size());
+    g.col_map = row_map.data();
+  } else {
+    g.rows = static_cast<int64_t>(row_map.size());
+    g.row_map = row_map.data();
   }
   return g;
 }

@@ -1,5 +1,6 @@
 // The small JSON files convert writes beside the bundle, as the reference script does:
-// keys.json (HF name -> TF name) and shapes.json (HF name -> whether it was transposed).
+// keys.json (HF name -> TF name, or the list of TF names, in table order, when one HF tensor
+// feeds several variables) and shapes.json (HF name -> whether it was transposed).
 #pragma once
 
 #include <string>

@@ -256,6 +256,29 @@ void stream_tensor(const TensorView& source, TensorOp op, std::span<const int64_
   stream(source, op, row_map, spec, out, workers, nullptr);
 }
 
+void read_logical_rows(const TensorView& view, TensorOp op, int64_t j0, int64_t j1, uint32_t* dst,
+                       Workers& workers) {
+  if (j1 <= j0) return;
+  if (view.is_contiguous() && !view.shape.empty()) {
+    make_gather(view, op);  // checks the dtype
+    const RowSource s = make_row_source(view, {});
+    const int64_t rows = op == TensorOp::kTranspose ? s.cols : s.rows;
+    if (j0 < 0 || j1 > rows) throw std::invalid_argument("read_logical_rows: rows out of range");
+    if (op == TensorOp::kTranspose) {
+      fill_panel(s, 0, s.rows, j0, j1, dst, s.rows, workers, nullptr);
+      return;
+    }
+    workers.run(j0, j1, 16, [&](int64_t b, int64_t e) {
+      for (int64_t j = b; j < e; ++j) widen_run(s.row(j), s.dtype, s.cols, dst + (j - j0) * s.cols);
+      s.release(b, e);
+    });
+    return;
+  }
+  const Gather rows = make_row_gather(view, op);
+  workers.run(j0, j1, 16,
+              [&](int64_t b, int64_t e) { gather_rows(rows, b, e, dst + (b - j0) * rows.cols); });
+}
+
 uint32_t stream_tensor_with_crc(const TensorView& source, TensorOp op, const TensorSpec& spec,
                                 WriteBehind& out, Workers& workers) {
   if (!source.is_contiguous()) {

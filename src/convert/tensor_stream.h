@@ -37,4 +37,11 @@ void stream_tensor(const TensorView& source, TensorOp op, std::span<const int64_
 uint32_t stream_tensor_with_crc(const TensorView& source, TensorOp op, const TensorSpec& spec,
                                 WriteBehind& out, Workers& workers);
 
+// Writes logical rows [j0, j1) of op(view) as float32 into `dst` ((j1 - j0) * row elements
+// words), where a row of op(view) is a slice of its first dimension. A transposed contiguous
+// matrix is read in place like stream_tensor's panels (pages released as they are used), so
+// memory stays bounded by `dst`. REQUIRES: 0 <= j0 <= j1 <= rows of op(view).
+void read_logical_rows(const TensorView& view, TensorOp op, int64_t j0, int64_t j1, uint32_t* dst,
+                       Workers& workers);
+
 }  // namespace ckpt

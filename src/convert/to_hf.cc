@@ -3,97 +3,104 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <set>
-#include <sstream>
 
+#include "convert/hf_buffers.h"
+#include "convert/hf_plan.h"
 #include "convert/output_dir.h"
 #include "convert/tensor_stream.h"
 #include "formats/safetensors_writer.h"
 #include "formats/tf_bundle_reader.h"
 #include "formats/torch_zip_writer.h"
 #include "io/error.h"
+#include "io/interrupt.h"
 #include "io/output_file.h"
 #include "io/read_ahead.h"
-#include "models/gptj.h"
-#include "models/params_yaml.h"
+#include "models/registry.h"
 
 namespace ckpt {
 namespace {
 
+// How far the page cache is filled ahead of the variable being read (see converter.cc).
+constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;
+
 namespace fs = std::filesystem;
 
-constexpr const char* kEmbedding = "input_embedding/embedding_weights";
-constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;  // see converter.cc
-
-// Dimensions from params.yaml, or inferred from the variable shapes when it is missing (the
-// attention head count, rotary size and positions are not in any shape: GPT-J 6B's are used).
-GptjConfig read_config(const std::string& dir, const TfBundleReader& tf,
-                       std::vector<std::string>& notes) {
-  const std::string yaml = (fs::path(dir) / "params.yaml").string();
-  if (fs::exists(yaml)) {
-    std::ifstream in(yaml);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_gptj_params_yaml(ss.str(), yaml).config;
+TableBounds bundle_bounds(const TfBundleReader& tf) {
+  TableBounds b;
+  b.side = TableBounds::Side::kTf;
+  b.file = tf.index_path();
+  b.tensors = tf.entries().size();
+  b.bytes = 0;  // the data shards' sizes, not what the index claims
+  const fs::path prefix(tf.index_path().substr(0, tf.index_path().size() - 6));  // no ".index"
+  const std::string data = prefix.filename().string() + ".data-";
+  std::error_code ec;
+  for (const auto& f :
+       fs::directory_iterator(prefix.parent_path().empty() ? "." : prefix.parent_path(), ec)) {
+    if (f.path().filename().string().rfind(data, 0) == 0) b.bytes += f.file_size(ec);
   }
-  const TfBundleEntry* emb = tf.find(kEmbedding);
-  const TfBundleEntry* fc = tf.find("gptj_decoder/0/mlp/dense_layer/dense_layer/kernel");
-  if (emb == nullptr || emb->shape.size() != 2 || fc == nullptr || fc->shape.size() != 2) {
-    throw_bad_input(tf.index_path(),
-                    "no params.yaml beside it and the variables do not look like GPT-J");
-  }
-  GptjConfig c;
-  c.path = yaml;
-  c.vocab_size = emb->shape[0];
-  c.n_embd = emb->shape[1];
-  c.n_inner = fc->shape[1];
-  while (tf.find("gptj_decoder/" + std::to_string(c.n_layer) + "/ln_1/ln_1/gamma") != nullptr)
-    ++c.n_layer;
-  c.n_head = 16;
-  c.rotary_dim = 64;
-  c.n_positions = 2048;
-  notes.push_back(
-      "no params.yaml: n_head=16, rotary_dim=64, n_positions=2048 assumed (GPT-J 6B); "
-      "check config.json");
-  return c;
+  b.min_item = 4;  // every model variable is float32
+  return b;
 }
 
-// HF's causal-mask buffer: tril(ones(P, P)) as bool, viewed [1, 1, P, P]. Written as a byte
-// stream a buffer at a time, so a row longer than the buffer spans several buffers.
-void write_causal_mask(WriteBehind& out, const TensorSpec& spec, int64_t p) {
-  out.begin_tensor(spec);
-  const auto size = static_cast<int64_t>(out.buffer_bytes());
-  int64_t row = 0, col = 0;  // the next byte to write
-  while (row < p) {
+// An HF tensor whose rows come from several variables (or from one, reordered): a buffer of
+// HF rows at a time, each variable's needed logical rows read into a staging block first.
+void stream_gathered(const TfBundleReader& tf, const HfTensorPlan& t, WriteBehind& out,
+                     Workers& workers) {
+  const int64_t hf_rows = t.spec.shape.at(0);
+  const int64_t cols = hf_rows == 0 ? 0 : shape_numel(t.spec.shape) / hf_rows;
+  std::vector<TensorView> views;
+  for (const HfSource& s : t.sources) views.push_back(tf.view(*s.entry));
+  const int64_t chunk = std::max<int64_t>(
+      1, static_cast<int64_t>(out.buffer_bytes()) / std::max<int64_t>(1, cols * 4));
+  std::vector<std::vector<uint32_t>> staging(views.size());
+  std::vector<int64_t> lo(views.size()), hi(views.size());
+  out.begin_tensor(t.spec);
+  for (int64_t i0 = 0; i0 < hf_rows;) {
+    check_interrupted();
+    int64_t n = std::min(chunk, hf_rows - i0);
+    for (;;) {  // the logical rows each variable gives to HF rows [i0, i0 + n)
+      std::fill(lo.begin(), lo.end(), INT64_MAX);
+      std::fill(hi.begin(), hi.end(), -1);
+      for (int64_t i = i0; i < i0 + n; ++i) {
+        const HfRowOrigin& o = t.row_origin[static_cast<size_t>(i)];
+        lo[o.source] = std::min(lo[o.source], o.row);
+        hi[o.source] = std::max(hi[o.source], o.row + 1);
+      }
+      int64_t staged = 0;
+      for (size_t s = 0; s < views.size(); ++s) staged += std::max<int64_t>(0, hi[s] - lo[s]);
+      if (staged <= 2 * chunk || n == 1) break;
+      n /= 2;  // rows spread too far apart: fewer at a time keeps staging bounded
+    }
+    for (size_t s = 0; s < views.size(); ++s) {
+      if (hi[s] <= lo[s]) continue;
+      staging[s].resize(static_cast<size_t>((hi[s] - lo[s]) * cols));
+      read_logical_rows(views[s], t.sources[s].op, lo[s], hi[s], staging[s].data(), workers);
+    }
+    // Rows go out as a byte stream: a row wider than the buffer spans several buffers.
     uint8_t* buf = out.acquire();
-    int64_t used = 0;
-    while (used < size && row < p) {
-      const int64_t n = std::min(p - col, size - used);  // bytes [col, col + n) of `row`
-      const int64_t ones = std::clamp<int64_t>(row + 1 - col, 0, n);  // columns <= row
-      std::memset(buf + used, 1, static_cast<size_t>(ones));
-      std::memset(buf + used + ones, 0, static_cast<size_t>(n - ones));
-      used += n;
-      col += n;
-      if (col == p) {
-        col = 0;
-        ++row;
+    size_t used = 0;
+    for (int64_t i = i0; i < i0 + n; ++i) {
+      const HfRowOrigin& o = t.row_origin[static_cast<size_t>(i)];
+      const auto* row = reinterpret_cast<const uint8_t*>(staging[o.source].data() +
+                                                         (o.row - lo[o.source]) * cols);
+      for (size_t done = 0, bytes = static_cast<size_t>(cols) * 4; done < bytes;) {
+        if (used == out.buffer_bytes()) {
+          out.submit(buf, used);
+          buf = out.acquire();
+          used = 0;
+        }
+        const size_t take = std::min(bytes - done, out.buffer_bytes() - used);
+        std::memcpy(buf + used, row + done, take);
+        used += take;
+        done += take;
       }
     }
-    out.submit(buf, static_cast<size_t>(used));
+    out.submit(buf, used);
+    i0 += n;
   }
   out.end_tensor();
-}
-
-// HF's attn.masked_bias: the float32 scalar -1e9.
-void write_masked_bias(WriteBehind& out, const TensorSpec& spec) {
-  out.begin_tensor(spec);
-  uint8_t* buf = out.acquire();
-  const float v = -1e9f;
-  std::memcpy(buf, &v, 4);
-  out.submit(buf, 4);
-  out.end_tensor();
+  for (const TensorView& v : views) v.file->release(v.offset, v.byte_size());
 }
 
 }  // namespace
@@ -128,12 +135,17 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
                     "no TensorFlow checkpoint found (no checkpoint file or *.index)");
   const auto tf = TfBundleReader::open(prefix);
   ToHfResult result;
-  GptjConfig config = read_config(opt.input_dir, *tf, result.notes);
-  result.shared = opt.share_embeddings.value_or(tf->find("bias") != nullptr &&
-                                                tf->find("lm_head/lm_head/kernel") == nullptr);
-  config.tie_word_embeddings = false;  // lm_head.weight is always written out
+  const VariableShape variable = [&](const std::string& name) -> const Shape* {
+    const TfBundleEntry* e = tf->find(name);
+    return e == nullptr ? nullptr : &e->shape;
+  };
+  const ModelSpec model =
+      read_cs_model((fs::path(opt.input_dir) / "params.yaml").string(), variable, tf->index_path());
+  result.notes = model.notes;
+  const ModelTable& table = model.family->table();
+  result.shared = opt.share_embeddings.value_or(tf->find(table.unshared_marker) == nullptr);
 
-  const auto rows = expand_table(gptj_table(), gptj_dims(config), result.shared);
+  const auto rows = expand_table(table, model.dims, result.shared, bundle_bounds(*tf));
   std::set<std::string> wanted;
   for (const MappedTensor& r : rows) {
     if (!r.tf_name.empty()) wanted.insert(r.tf_name);
@@ -141,44 +153,24 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   for (const TfBundleEntry& e : tf->entries()) {
     if (wanted.count(e.name)) continue;
     if (opt.strict) {
-      throw_bad_input(tf->index_path(),
-                      "variable '" + e.name + "' is not part of a GPT-J checkpoint (--strict)");
+      throw_bad_input(tf->index_path(), "variable '" + e.name + "' is not part of a " +
+                                            std::string(model.family->display_name()) +
+                                            " checkpoint (--strict)");
     }
     result.skipped.push_back(e.name);
   }
-
-  // Every HF tensor, in state_dict order, with where its bytes come from.
-  struct Source {
-    MappedTensor row;
-    const TfBundleEntry* entry = nullptr;  // null for generated buffers
-  };
-  std::vector<Source> sources;
+  const std::vector<HfTensorPlan> plan = make_hf_plan(rows, *tf, model.params.source);
   std::vector<TensorSpec> specs;
-  for (const MappedTensor& r : rows) {
-    Source s{r, nullptr};
-    const bool shared_head = r.hf_name == "lm_head.weight" && r.tf_name.empty();
-    const std::string from = shared_head ? kEmbedding : r.tf_name;
-    if (!from.empty()) {
-      s.entry = tf->find(from);
-      if (s.entry == nullptr) throw_bad_input(tf->index_path(), "missing variable '" + from + "'");
-      const Shape want = shared_head ? r.hf_shape : r.tf_shape;
-      if (s.entry->dtype != DType::kF32 || s.entry->shape != want) {
-        throw_bad_input(tf->index_path(),
-                        "variable '" + from + "' is " + std::string(dtype_name(s.entry->dtype)) +
-                            " " + shape_to_string(s.entry->shape) + ", expected float32 " +
-                            shape_to_string(want) + " from " + config.path);
-      }
-      if (shared_head) s.row.op = TensorOp::kCopy;  // the embedding is already [V, E]
-    }
-    const DType dtype = r.is_float ? DType::kF32 : DType::kBool;
-    specs.push_back({r.hf_name, dtype, r.hf_shape});
-    result.parameters += static_cast<uint64_t>(shape_numel(r.hf_shape));
-    sources.push_back(std::move(s));
+  for (const HfTensorPlan& t : plan) {
+    specs.push_back(t.spec);
+    result.parameters += static_cast<uint64_t>(shape_numel(t.spec.shape));
   }
 
   prepare_output_dir(opt.output_dir, opt.force);
   OutputFile config_json((fs::path(opt.output_dir) / "config.json").string());
-  config_json.write(gptj_config_json(config));
+  CsParams params = model.params;
+  params.share_embedding_weights = result.shared;
+  config_json.write(model.family->hf_config_json(params));
   std::unique_ptr<TensorWriter> writer;
   if (opt.format == "bin") {
     writer =
@@ -194,28 +186,31 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   {
     Workers workers(opt.threads);
     WriteBehind out(*writer, opt.buffer_bytes, 2, progress);
-    std::vector<TensorView> views(sources.size());
     std::vector<ReadAhead::Range> ranges;
-    for (size_t i = 0; i < sources.size(); ++i) {
-      if (sources[i].entry == nullptr) continue;
-      views[i] = tf->view(*sources[i].entry);
-      ranges.push_back({views[i].file, views[i].offset, views[i].byte_size()});
+    for (const HfTensorPlan& t : plan) {
+      for (const HfSource& s : t.sources) {
+        const TensorView view = tf->view(*s.entry);
+        ranges.push_back({view.file, view.offset, view.byte_size()});
+      }
     }
     ReadAhead ahead(std::move(ranges), kReadAheadBytes);
-    size_t streamed = 0;
-    for (size_t i = 0; i < sources.size(); ++i) {
-      const Source& s = sources[i];
-      if (s.entry != nullptr) {
-        // The stored crc is checked in the same pass (a trained checkpoint may have been
-        // damaged since it was written); a mismatch fails before anything is committed.
-        const uint32_t crc = stream_tensor_with_crc(views[i], s.row.op, specs[i], out, workers);
-        check_tf_crc(*s.entry, views[i].file->path(), crc);
-        ahead.consumed(++streamed);
-      } else if (s.row.hf_shape.empty()) {
-        write_masked_bias(out, specs[i]);
-      } else {
-        write_causal_mask(out, specs[i], config.n_positions);
+    size_t consumed = 0;
+    for (const HfTensorPlan& t : plan) {
+      // A trained checkpoint may have been damaged since it was written: every variable's
+      // stored crc32c is checked, and a mismatch fails before anything is committed.
+      if (t.sources.empty()) {
+        write_hf_buffer(t.buffer, t.spec, out);
+      } else if (t.row_origin.empty()) {  // one variable, rows in order: checked in the same pass
+        const HfSource& s = t.sources.front();
+        const TensorView view = tf->view(*s.entry);
+        check_tf_crc(*s.entry, view.file->path(),
+                     stream_tensor_with_crc(view, s.op, t.spec, out, workers));
+      } else {  // rows from several variables: each checked whole first
+        for (const HfSource& s : t.sources) tf->verify_crc(*s.entry);
+        stream_gathered(*tf, t, out, workers);
       }
+      consumed += t.sources.size();
+      ahead.consumed(consumed);
     }
     out.drain();
   }

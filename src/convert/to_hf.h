@@ -1,5 +1,6 @@
 // `ckptconv to-hf`: a Cerebras TF checkpoint (made by convert, possibly trained further) back
-// to a HuggingFace GPT-J directory. The mapping is the same table convert uses, read backwards.
+// to a HuggingFace model directory of its family. The mapping is the same table convert uses,
+// read backwards (see hf_plan.h).
 #pragma once
 
 #include <cstdint>

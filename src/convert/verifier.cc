@@ -10,7 +10,7 @@
 #include "io/crc32c.h"
 #include "io/error.h"
 #include "io/read_ahead.h"
-#include "models/gptj.h"
+#include "models/registry.h"
 
 namespace ckpt {
 namespace {
@@ -29,8 +29,8 @@ bool indexable(const TensorView& t) { return t.is_contiguous() || t.shape.size()
 }  // namespace
 
 VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) {
-  const GptjConfig config =
-      read_gptj_config((std::filesystem::path(opt.input_dir) / "config.json").string());
+  const ModelSpec model = read_hf_model_config(
+      (std::filesystem::path(opt.input_dir) / "config.json").string(), opt.share_embeddings);
   const Checkpoint hf = open_checkpoint(opt.input_dir);
   const std::string prefix = resolve_tf_prefix(opt.output_dir);
   if (prefix.empty())
@@ -46,7 +46,15 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
   std::map<std::string, const TensorView*> hf_by_name;
   for (const TensorView& t : hf.tensors) hf_by_name.emplace(t.name, &t);
 
-  const auto rows = expand_table(gptj_table(), gptj_dims(config), opt.share_embeddings);
+  TableBounds bounds;
+  bounds.file = hf.files.empty() ? opt.input_dir : hf.files.front();
+  bounds.tensors = hf.tensors.size();
+  std::map<const MappedFile*, uint64_t> file_sizes;
+  for (const TensorView& t : hf.tensors) {
+    if (t.file) file_sizes[t.file.get()] = t.file->size();
+  }
+  for (const auto& [file, size] : file_sizes) bounds.bytes += size;
+  const auto rows = expand_table(model.family->table(), model.dims, opt.share_embeddings, bounds);
   std::set<std::string> expected_tf, known_hf;
   uint64_t total_bytes = 0;
   for (const MappedTensor& r : rows) {
@@ -56,7 +64,10 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
     total_bytes += static_cast<uint64_t>(shape_numel(r.tf_shape)) * 4;
   }
   for (const TensorView& t : hf.tensors) {
-    if (!known_hf.count(t.name)) problem(t.name, "HF tensor is not part of a GPT-J checkpoint");
+    if (!known_hf.count(t.name)) {
+      problem(t.name, "HF tensor is not part of a " + std::string(model.family->display_name()) +
+                          " checkpoint");
+    }
   }
   for (const TfBundleEntry& e : tf->entries()) {
     if (!expected_tf.count(e.name)) problem(e.name, "unexpected variable in the TF checkpoint");
@@ -116,14 +127,15 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       continue;
     }
     const TensorView view = tf->view(*entry);
-    const CompareOutcome c = compare_tensor(view, src, r.op, {}, workers);
+    const CompareOutcome c = compare_tensor(view, src, r.op, r.rows(), workers);
     if (crc32c_mask(c.crc32c) != entry->masked_crc32c) {
       problem(r.tf_name, "crc32c mismatch (stored " + hex32(entry->masked_crc32c) + ", computed " +
                              hex32(crc32c_mask(c.crc32c)) + ")");
     }
     if (c.mismatches > 0) {
       problem(r.tf_name, std::to_string(c.mismatches) + " of " + std::to_string(view.numel()) +
-                             " values differ from HF '" + r.hf_name + "'; first at " +
+                             " values differ from HF '" + r.hf_name + "'" +
+                             (r.rows_note.empty() ? "" : " (" + r.rows_note + ")") + "; first at " +
                              c.first_mismatch);
     }
     ++result.tensors;

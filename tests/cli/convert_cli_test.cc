@@ -159,17 +159,19 @@ TEST(ConvertErrors, ShapeThatDoesNotMatchTheConfig) {
           in / "config.json" + " (n_embd=64 n_layer=2 n_inner=256 vocab_size=256 n_positions=32)");
 }
 
-TEST(ConvertErrors, NotAGptjConfig) {
+TEST(ConvertErrors, UnsupportedModelType) {
   TempDir in, out;
   write_file(in / "config.json", R"({"model_type": "llama"})");
   // Without weights too: the config is checked before any download is attempted.
   expect_error({"convert", "--input_dir", in.path(), "--output_dir", out / "cs"}, 3,
                in / "config.json" +
-                   ": model_type is \"llama\", but ckptconv converts GPT-J (\"gptj\") checkpoints");
+                   ": model_type 'llama' is not supported; ckptconv converts 'gptj' (GPT-J) and "
+                   "'gpt_neox' (GPT-NeoX)");
   std::filesystem::copy_file(test_data("gptj-tiny/pytorch_model.bin"), in / "pytorch_model.bin");
   expect_error({"convert", "--input_dir", in.path(), "--output_dir", out / "cs"}, 3,
                in / "config.json" +
-                   ": model_type is \"llama\", but ckptconv converts GPT-J (\"gptj\") checkpoints");
+                   ": model_type 'llama' is not supported; ckptconv converts 'gptj' (GPT-J) and "
+                   "'gpt_neox' (GPT-NeoX)");
 }
 
 TEST(ConvertErrors, OutputPathIsAFile) {

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "cli_test_util.h"
-#include "models/gptj.h"
+#include "models/registry.h"
 
 namespace ckpt {
 namespace {
@@ -18,19 +18,20 @@ namespace {
 // nothing to create but take the converter long enough to be interrupted mid-stream.
 void write_sparse_model(const std::string& dir) {
   std::filesystem::create_directories(dir);
-  GptjConfig c;
-  c.path = dir + "/config.json";
-  c.n_embd = 1024;
-  c.n_layer = 2;
-  c.n_head = 16;
-  c.rotary_dim = 64;
-  c.n_inner = 4096;
-  c.n_positions = 64;
-  c.vocab_size = 50400;
-  write_file(c.path, gptj_config_json(c));
+  write_file(dir + "/config.json", nlohmann::json({{"model_type", "gptj"},
+                                                   {"n_embd", 1024},
+                                                   {"n_layer", 2},
+                                                   {"n_head", 16},
+                                                   {"rotary_dim", 64},
+                                                   {"n_inner", 4096},
+                                                   {"n_positions", 64},
+                                                   {"vocab_size", 50400}})
+                                       .dump());
+  const ModelSpec m = read_hf_model_config(dir + "/config.json", false);
   nlohmann::ordered_json header;
   uint64_t offset = 0;
-  for (const MappedTensor& r : expand_table(gptj_table(), gptj_dims(c), false)) {
+  for (const MappedTensor& r :
+       expand_table(m.family->table(), m.dims, false, TableBounds::unlimited())) {
     if (r.tf_name.empty()) continue;
     const uint64_t bytes = static_cast<uint64_t>(shape_numel(r.hf_shape)) * 4;
     header[r.hf_name] = {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "convert/tensor_stream.h"
 #include "convert/workers.h"
 #include "io/error.h"
 #include "test_util.h"
@@ -37,6 +38,50 @@ std::vector<float> gather_all(const TensorView& t, TensorOp op) {
   std::vector<float> f(out.size());
   std::memcpy(f.data(), out.data(), out.size() * 4);
   return f;
+}
+
+std::vector<float> gather_mapped(const TensorView& t, TensorOp op, std::vector<int64_t> map) {
+  const Gather g = make_mapped_gather(t, op, map);
+  std::vector<uint32_t> out(static_cast<size_t>(g.rows * g.cols));
+  gather_rows(g, 0, g.rows, out.data());
+  std::vector<float> f(out.size());
+  std::memcpy(f.data(), out.data(), out.size() * 4);
+  return f;
+}
+
+std::vector<float> read_rows(const TensorView& t, TensorOp op, int64_t j0, int64_t j1,
+                             int64_t cols) {
+  Workers workers(2);
+  std::vector<uint32_t> out(static_cast<size_t>((j1 - j0) * cols));
+  read_logical_rows(t, op, j0, j1, out.data(), workers);
+  std::vector<float> f(out.size());
+  std::memcpy(f.data(), out.data(), out.size() * 4);
+  return f;
+}
+
+TEST(Gather, RowMapSelectsRowsOfACopy) {
+  Matrix m(12, {4, 3}, {3, 1});  // rows [0,1,2] [3,4,5] [6,7,8] [9,10,11]
+  EXPECT_EQ(gather_mapped(m.view, TensorOp::kCopy, {3, 1}),
+            (std::vector<float>{9, 10, 11, 3, 4, 5}));
+  Matrix v(6, {6}, {1});  // a bias: a row is one element
+  EXPECT_EQ(gather_mapped(v.view, TensorOp::kCopy, {4, 0, 5}), (std::vector<float>{4, 0, 5}));
+  Matrix s(12, {3}, {4}, 1);  // strided 1-D view: elements 1, 5, 9
+  EXPECT_EQ(gather_mapped(s.view, TensorOp::kCopy, {2, 0}), (std::vector<float>{9, 1}));
+}
+
+TEST(Gather, RowMapOfATransposeSelectsOutputColumns) {
+  Matrix m(12, {3, 4}, {1, 3});  // a strided view: row i is [i, i+3, i+6, i+9]
+  // Logical L = rows {2, 0} = [[2,5,8,11],[0,3,6,9]]; the output is L transposed, [4, 2].
+  EXPECT_EQ(gather_mapped(m.view, TensorOp::kTranspose, {2, 0}),
+            (std::vector<float>{2, 0, 5, 3, 8, 6, 11, 9}));
+}
+
+TEST(Gather, LogicalRowsOfATransposeAndOfACopy) {
+  Matrix m(12, {3, 4}, {4, 1});  // [[0..3],[4..7],[8..11]]
+  // transpose: [4, 3]; its rows 1..3 are columns 1..2 of m.
+  EXPECT_EQ(read_rows(m.view, TensorOp::kTranspose, 1, 3, 3),
+            (std::vector<float>{1, 5, 9, 2, 6, 10}));
+  EXPECT_EQ(read_rows(m.view, TensorOp::kCopy, 2, 3, 4), (std::vector<float>{8, 9, 10, 11}));
 }
 
 TEST(Gather, TransposeOfContiguous) {

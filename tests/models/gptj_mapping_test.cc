@@ -5,13 +5,19 @@
 #include <set>
 
 #include "io/error.h"
-#include "models/gptj.h"
+#include "models/registry.h"
 #include "test_util.h"
 
 namespace ckpt {
 namespace {
 
-GptjConfig tiny_config() { return read_gptj_config(test_data("gptj-tiny/config.json")); }
+ModelSpec tiny_config(bool share = false) {
+  return read_hf_model_config(test_data("gptj-tiny/config.json"), share);
+}
+
+std::vector<MappedTensor> expand(const ModelSpec& m, bool share) {
+  return expand_table(m.family->table(), m.dims, share, TableBounds::unlimited());
+}
 
 std::vector<MappedTensor> written(const std::vector<MappedTensor>& rows) {
   std::vector<MappedTensor> out;
@@ -23,7 +29,7 @@ std::vector<MappedTensor> written(const std::vector<MappedTensor>& rows) {
 
 // The expected variables were computed by real PyTorch (examples/gptj-tiny/tools/expected_cs.py).
 void expect_matches_fixture(bool share, const std::string& fixture) {
-  const auto rows = written(expand_table(gptj_table(), gptj_dims(tiny_config()), share));
+  const auto rows = written(expand(tiny_config(share), share));
   const auto expected = nlohmann::json::parse(read_file(test_data("gptj-tiny/" + fixture)));
   std::set<std::string> want, got;
   for (const auto& [name, v] : expected.items()) {
@@ -49,7 +55,7 @@ TEST(GptjMapping, MatchesTheTorchComputedVariablesWithSharedEmbeddings) {
 }
 
 TEST(GptjMapping, DenseLayerZeroHasNoSuffix) {
-  const auto rows = expand_table(gptj_table(), gptj_dims(tiny_config()), false);
+  const auto rows = expand(tiny_config(), false);
   std::map<std::string, std::string> tf;
   for (const auto& r : rows) tf[r.hf_name] = r.tf_name;
   EXPECT_EQ(tf["transformer.h.0.mlp.fc_in.weight"],
@@ -64,7 +70,7 @@ TEST(GptjMapping, DenseLayerZeroHasNoSuffix) {
 }
 
 TEST(GptjMapping, SharedEmbeddingsMoveTheBiasAndDropTheKernel) {
-  const auto rows = expand_table(gptj_table(), gptj_dims(tiny_config()), true);
+  const auto rows = expand(tiny_config(true), true);
   std::map<std::string, std::string> tf;
   for (const auto& r : rows) tf[r.hf_name] = r.tf_name;
   EXPECT_EQ(tf["lm_head.bias"], "bias");
@@ -72,16 +78,12 @@ TEST(GptjMapping, SharedEmbeddingsMoveTheBiasAndDropTheKernel) {
 }
 
 TEST(GptjMapping, Gptj6bHas285VariablesAndTheKnownParameterCount) {
-  GptjConfig c;
-  c.n_embd = 4096;
-  c.n_layer = 28;
-  c.n_head = 16;
-  c.rotary_dim = 64;
-  c.n_inner = 16384;
-  c.n_positions = 2048;
-  c.vocab_size = 50400;
+  const nlohmann::json cfg = {{"model_type", "gptj"}, {"n_embd", 4096},     {"n_layer", 28},
+                              {"n_head", 16},         {"rotary_dim", 64},   {"n_inner", 16384},
+                              {"n_positions", 2048},  {"vocab_size", 50400}};
   for (bool share : {false, true}) {
-    const auto rows = written(expand_table(gptj_table(), gptj_dims(c), share));
+    const ModelSpec m = model_families()[0]->from_hf_config(cfg, "config.json", share);
+    const auto rows = written(expand(m, share));
     int64_t params = 0;
     for (const auto& r : rows) params += shape_numel(r.tf_shape);
     EXPECT_EQ(rows.size(), share ? 284u : 285u);
@@ -90,39 +92,45 @@ TEST(GptjMapping, Gptj6bHas285VariablesAndTheKnownParameterCount) {
 }
 
 std::string config_error(const std::string& json) {
+  TempDir dir;
+  write_file(dir / "config.json", json);
   try {
-    parse_gptj_config(json, "cfg/config.json");
+    read_hf_model_config(dir / "config.json", false);
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::kBadInput);
-    return e.what();
+    std::string what = e.what();
+    what.replace(0, dir.path().size(), "cfg");
+    return what;
   }
   return "no error";
 }
 
 TEST(GptjConfig, RejectsOtherModels) {
   EXPECT_EQ(config_error(R"({"model_type": "gpt2", "n_embd": 768})"),
-            "cfg/config.json: model_type is \"gpt2\", but ckptconv converts GPT-J (\"gptj\") "
-            "checkpoints");
+            "cfg/config.json: model_type 'gpt2' is not supported; ckptconv converts 'gptj' (GPT-J) "
+            "and 'gpt_neox' (GPT-NeoX)");
 }
 
 TEST(GptjConfig, RejectsMissingAndBadDimensions) {
   EXPECT_EQ(config_error(R"({"model_type": "gptj"})"), "cfg/config.json: missing \"n_embd\"");
   EXPECT_EQ(config_error(R"({"model_type": "gptj", "n_embd": -4})"),
             "cfg/config.json: \"n_embd\" must be a positive integer, got -4");
-  EXPECT_EQ(config_error("{not json"), "cfg/config.json: not a JSON object");
+  EXPECT_EQ(config_error("{not json"),
+            "cfg/config.json: config.json is not valid JSON (parse error at offset 2)");
+  EXPECT_EQ(config_error("[1]"), "cfg/config.json: not a JSON object");
   EXPECT_EQ(config_error(R"({"n_embd": 4})"), "cfg/config.json: missing \"model_type\"");
 }
 
 TEST(GptjConfig, InnerSizeDefaultsToFourTimesEmbedding) {
-  const GptjConfig c = tiny_config();
-  EXPECT_EQ(c.n_inner, 256);
-  EXPECT_EQ(c.n_embd, 64);
+  const CsParams c = tiny_config().params;
+  EXPECT_EQ(c.filter_size, 256);
+  EXPECT_EQ(c.hidden_size, 64);
   EXPECT_EQ(c.vocab_size, 128);
 }
 
 TEST(GptjConfig, MissingFileIsAClearError) {
   try {
-    read_gptj_config("/nonexistent/config.json");
+    read_hf_model_config("/nonexistent/config.json", false);
     FAIL();
   } catch (const Error& e) {
     EXPECT_STREQ(
