@@ -5,7 +5,8 @@
 #   convert, to-hf : cp of its input + sync
 #   verify         : cat of both checkpoints to /dev/null
 # first with a safetensors input, then with a PyTorch zip (pytorch_model.bin, written by
-# to-hf --format bin), each with a warm and a cold page cache.
+# to-hf --format bin), each with a warm and a cold page cache; to-hf of the converted
+# checkpoint back to safetensors in between.
 #
 #   bench/full_size.sh [LAYERS=28] [WORKDIR=/work/benchdata/full] [MODES="warm cold"]
 #
@@ -13,8 +14,9 @@
 # and CPU seconds per GB of input (for verify: of the HF input), peak RSS, read syscalls
 # (read, pread64, readv, preadv, preadv2, copy_file_range, io_uring_enter: strace -c -f
 # with a seccomp filter, so untraced calls cost nothing) and minor page faults.
-# warm: the input is read once before each timed command. cold: `sync; echo 3 >
-# /proc/sys/vm/drop_caches` before each timed command (needs root).
+# warm: the page cache is left as the previous command left it (at full size a checkpoint is
+# about as large as RAM, so "warm" means: most of the most recently read 20 GB). cold: `sync;
+# echo 3 > /proc/sys/vm/drop_caches` before each timed command (needs root).
 # Disk: at most two checkpoints exist at once (the cp copy is deleted right after timing it),
 # i.e. 2 x 24.2 GB at full size. Everything under WORKDIR is deleted at the end.
 set -euo pipefail
@@ -30,12 +32,9 @@ cmake --preset bench >/dev/null && cmake --build --preset bench >/dev/null
 mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 
-prepare() {  # mode, files to have in the page cache when warm
-  local mode=$1; shift
-  if [ "$mode" = cold ]; then
+prepare() {  # mode: cold drops the page cache; warm leaves whatever the last command cached
+  if [ "$1" = cold ]; then
     sync; echo 3 > /proc/sys/vm/drop_caches
-  else
-    cat "$@" > /dev/null
   fi
 }
 
@@ -103,16 +102,21 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|"
 convert_and_verify safetensors "$WORK/hf-st" "$WORK/hf-st/model.safetensors"
 rm -rf "$WORK/hf-st"
 
-# to-hf of the last converted checkpoint; its torch zip output is the next input.
+# to-hf of the last converted checkpoint (safetensors, the default); then its torch zip
+# output (to-hf --format bin) is the next input.
 data=$WORK/cs/tf_model.ckpt.data-00000-of-00001
 size=$(gb "$data")
 for mode in $MODES; do
-  rm -rf "$WORK/hf-bin"
+  rm -rf "$WORK/hf-back"
   baseline_cp "$mode" "$data"
   prepare "$mode" "$data"
-  measure "$BIN" to-hf --input_dir "$WORK/cs" --output_dir "$WORK/hf-bin" --format bin --no-progress
-  row "$mode" "TF bundle $size GB" "to-hf (bin)" "cp+sync" "$CP" "$size"
+  measure "$BIN" to-hf --input_dir "$WORK/cs" --output_dir "$WORK/hf-back" --no-progress
+  row "$mode" "TF bundle $size GB" "to-hf" "cp+sync" "$CP" "$size"
 done
+rm -rf "$WORK/hf-back"
+prepare warm "$data"
+measure "$BIN" to-hf --input_dir "$WORK/cs" --output_dir "$WORK/hf-bin" --format bin --no-progress
+row warm "TF bundle $size GB" "to-hf --format bin" "cp+sync" "$CP" "$size"
 rm -rf "$WORK/cs"
 convert_and_verify "torch zip" "$WORK/hf-bin" "$WORK/hf-bin/pytorch_model.bin"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
