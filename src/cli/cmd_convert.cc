@@ -18,7 +18,7 @@ int run(const Args& args, std::ostream& out, std::ostream& err) {
   opt.debug = args.flag("debug");
   opt.force = args.flag("force");
   opt.threads = threads_option(args);
-  opt.buffer_bytes = static_cast<size_t>(args.integer("buffer-mb", 32, 1, 4096)) << 20;
+  opt.buffer_bytes = static_cast<size_t>(args.integer("buffer-mb", 64, 1, 4096)) << 20;
   const bool show_progress = progress_wanted(args.flag("no-progress"));
   if (!has_local_model(opt.input_dir)) {
     // A config.json that is there must be a supported model's before gigabytes are fetched.
@@ -65,7 +65,7 @@ const Command& convert_command() {
        opt_share_embeddings(),
        {"debug", "", "print the parameter count and the HF -> TF name table"},
        opt_threads(),
-       {"buffer-mb", "MB", "size of each of the two output buffers (default 32)"},
+       {"buffer-mb", "MB", "size of each of the two output buffers (default 64)"},
        opt_no_progress(),
        opt_force()},
       run};

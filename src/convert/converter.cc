@@ -9,10 +9,15 @@
 #include "formats/checkpoint_discovery.h"
 #include "formats/tf_bundle_writer.h"
 #include "io/output_file.h"
+#include "io/read_ahead.h"
 #include "models/registry.h"
 
 namespace ckpt {
 namespace {
+
+// How far the page cache is filled ahead of the tensor being converted (a cold input is read
+// sequentially while the previous tensor is transposed).
+constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;
 
 std::string join(const std::string& dir, const std::string& name) {
   return (std::filesystem::path(dir) / name).string();
@@ -58,9 +63,16 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
   {
     Workers workers(opt.threads);
     WriteBehind out(*writer, opt.buffer_bytes, 2, progress);
+    std::vector<ReadAhead::Range> ranges;
     for (const PlannedTensor& p : plan.writes) {
+      ranges.push_back({p.source->file, p.source->offset, p.source->span_bytes()});
+    }
+    ReadAhead ahead(std::move(ranges), kReadAheadBytes);
+    for (size_t i = 0; i < plan.writes.size(); ++i) {
+      const PlannedTensor& p = plan.writes[i];
       stream_tensor(*p.source, p.row.op, p.row.rows(), {p.row.tf_name, DType::kF32, p.row.tf_shape},
                     out, workers);
+      ahead.consumed(i + 1);
     }
     out.drain();
   }

@@ -18,7 +18,7 @@ struct ConvertOptions {
   bool debug = false;
   bool force = false;
   int threads = 1;
-  size_t buffer_bytes = 32u << 20;  // per buffer; two are in flight
+  size_t buffer_bytes = 64u << 20;  // per buffer; two are in flight
 };
 
 struct ConvertResult {

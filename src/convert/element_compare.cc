@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "io/crc32c.h"
 #include "io/interrupt.h"
@@ -13,8 +14,10 @@
 namespace ckpt {
 namespace {
 
-constexpr int64_t kBlockRows = 16;
-constexpr uint64_t kChunkBytes = 64u << 20;  // larger blocks: fewer preads for transposes
+constexpr int64_t kTile = 16;                 // 16x16 element tiles for transposed compares
+constexpr int64_t kHfBlockRows = 64;          // HF rows compared, then released, together
+constexpr uint64_t kChunkBytes = 112u << 20;  // TF bytes per chunk: fewer walks down HF
+constexpr int64_t kReleaseBytes = 1 << 20;    // compared bytes between two releases
 
 uint32_t bits_of(float f) {
   uint32_t b;
@@ -32,19 +35,6 @@ const uint32_t* half_table() {
   return table.data();
 }
 
-// The HF element at 2-D index (i, j) as float32 bits: base + (i * s0 + j * s1) elements.
-struct HfReader {
-  const uint8_t* base;
-  DType dtype;
-  int64_t s0, s1;
-};
-
-struct Mismatch {
-  uint64_t count = 0;
-  int64_t first = INT64_MAX;  // flat TF index
-  uint32_t tf = 0, hf = 0;
-};
-
 template <DType D>
 uint32_t load(const uint8_t* p) {
   if constexpr (D == DType::kF32) {
@@ -59,6 +49,42 @@ uint32_t load(const uint8_t* p) {
   }
 }
 
+// The HF side as logical rows: element (j, k) lies at base + (map(j) * s0 + k * s1) elements.
+struct HfRows {
+  const TensorView* view = nullptr;
+  const uint8_t* base = nullptr;
+  DType dtype = DType::kF32;
+  int64_t item = 4;
+  int64_t k = 1;   // elements per logical row
+  int64_t s0 = 0;  // row stride, elements
+  int64_t s1 = 1;  // element stride inside a row
+  std::span<const int64_t> map;
+
+  int64_t source_row(int64_t j) const { return map.empty() ? j : map[static_cast<size_t>(j)]; }
+  const uint8_t* at(int64_t j, int64_t col) const {
+    return base + (source_row(j) * s0 + col * s1) * item;
+  }
+  // Drops the mapping's pages of rows [j0, j1) (contiguous tensors only): runs of
+  // consecutive source rows, one release each.
+  void release(int64_t j0, int64_t j1) const {
+    if (!view->is_contiguous()) return;
+    for (int64_t j = j0; j < j1;) {
+      const int64_t first = source_row(j);
+      int64_t n = 1;
+      while (j + n < j1 && source_row(j + n) == first + n) ++n;
+      view->file->release(view->offset + static_cast<uint64_t>(first * s0 * item),
+                          static_cast<uint64_t>(n * s0 * item));
+      j += n;
+    }
+  }
+};
+
+struct Mismatch {
+  uint64_t count = 0;
+  int64_t first = INT64_MAX;  // flat TF index
+  uint32_t tf = 0, hf = 0;
+};
+
 void note(Mismatch& m, int64_t at, uint32_t tf, uint32_t hf) {
   if (m.count++ == 0 || at < m.first) {
     m.first = at;
@@ -67,126 +93,83 @@ void note(Mismatch& m, int64_t at, uint32_t tf, uint32_t hf) {
   }
 }
 
-// Compares TF float32 rows [b, e) (row r at tf + (r - tf_base) * cols) with src, whose row
-// index is r - row_base.
+uint32_t tf_at(const uint8_t* tf, int64_t flat) {
+  uint32_t t;
+  std::memcpy(&t, tf + flat * 4, 4);
+  return t;
+}
+
+// Copy: TF flat index f is HF logical element (f / k, f % k). Compares TF rows [b, e); `tf`
+// holds TF float32 rows from row t0 on.
 template <DType D>
-Mismatch compare_rows(const uint8_t* tf, int64_t tf_base, int64_t cols, int64_t b, int64_t e,
-                      const HfReader& src, int64_t row_base) {
-  constexpr int64_t item = D == DType::kF32 ? 4 : 2;
-  Mismatch m;
-  auto check = [&](int64_t r, int64_t c, const uint8_t* hf) {
-    uint32_t t;
-    std::memcpy(&t, tf + ((r - tf_base) * cols + c) * 4, 4);
-    const uint32_t h = load<D>(hf);
-    if (t != h) note(m, r * cols + c, t, h);
-  };
-  if (D == DType::kF32 && src.s1 == 1) {  // rows are contiguous on both sides: compare bytes
+void compare_copy_rows(const uint8_t* tf, int64_t t0, int64_t cols, int64_t b, int64_t e,
+                       const HfRows& hf, Mismatch& m) {
+  const int64_t skip = t0 * cols;                        // flat index of tf's first element
+  if (D == DType::kF32 && hf.s1 == 1 && hf.k == cols) {  // rows line up: compare bytes
     for (int64_t r = b; r < e; ++r) {
-      const uint8_t* hf_row = src.base + (r - row_base) * src.s0 * item;
-      if (std::memcmp(tf + (r - tf_base) * cols * 4, hf_row, static_cast<size_t>(cols) * 4) == 0)
+      const uint8_t* hf_row = hf.at(r, 0);
+      if (std::memcmp(tf + (r * cols - skip) * 4, hf_row, static_cast<size_t>(cols) * 4) == 0)
         continue;
-      for (int64_t c = 0; c < cols; ++c) check(r, c, hf_row + c * item);
+      for (int64_t c = 0; c < cols; ++c) {
+        const uint32_t t = tf_at(tf, r * cols + c - skip), h = load<D>(hf_row + c * 4);
+        if (t != h) note(m, r * cols + c, t, h);
+      }
     }
-    return m;
+    return;
   }
-  // 16 TF rows at a time. A transposed source (s0 == 1) goes through a 16x16 block so both
-  // sides are read in 64-byte runs; other layouts column by column.
-  for (int64_t blk = b; blk < e; blk += kBlockRows) {
-    const int64_t rows = std::min(kBlockRows, e - blk);
-    const uint8_t* hf_blk = src.base + (blk - row_base) * src.s0 * item;
-    int64_t c = 0;
-    if (src.s0 == 1 && rows == kBlockRows) {
-      uint32_t block[kBlockRows][kBlockRows];
-      for (; c + kBlockRows <= cols; c += kBlockRows) {
-        for (int64_t j = 0; j < kBlockRows; ++j) {
-          const uint8_t* hf_col = hf_blk + (c + j) * src.s1 * item;
-          for (int64_t k = 0; k < kBlockRows; ++k) block[k][j] = load<D>(hf_col + k * item);
-        }
-        for (int64_t k = 0; k < kBlockRows; ++k) {
-          if (std::memcmp(tf + ((blk + k - tf_base) * cols + c) * 4, block[k], sizeof block[k]) ==
-              0)
-            continue;
-          for (int64_t j = 0; j < kBlockRows; ++j)
-            check(blk + k, c + j, hf_blk + ((c + j) * src.s1 + k) * item);
+  for (int64_t f = b * cols; f < e * cols; ++f) {
+    const uint32_t t = tf_at(tf, f - skip), h = load<D>(hf.at(f / hf.k, f % hf.k));
+    if (t != h) note(m, f, t, h);
+  }
+}
+
+// Transpose: TF (r, c) is HF logical element (c, r). Compares TF rows [r0, r1) x columns
+// [c0, c1) through 16x16 tiles, so both sides are read in 64-byte runs; `tf` holds TF float32
+// rows from row t0 on.
+template <DType D>
+void compare_transposed_block(const uint8_t* tf, int64_t t0, int64_t cols, int64_t r0, int64_t r1,
+                              int64_t c0, int64_t c1, const HfRows& hf, Mismatch& m) {
+  const int64_t skip = t0 * cols;
+  for (int64_t ct = c0; ct < c1; ct += kTile) {
+    const int64_t nc = std::min(kTile, c1 - ct);
+    const uint8_t* hf_rows[kTile];
+    for (int64_t j = 0; j < nc; ++j) hf_rows[j] = hf.at(ct + j, 0);
+    for (int64_t rt = r0; rt < r1; rt += kTile) {
+      const int64_t nr = std::min(kTile, r1 - rt);
+      uint32_t block[kTile][kTile];  // block[r][c] = HF (ct + c, rt + r)
+      for (int64_t j = 0; j < nc; ++j) {
+        for (int64_t i = 0; i < nr; ++i)
+          block[i][j] = load<D>(hf_rows[j] + (rt + i) * hf.s1 * hf.item);
+      }
+      for (int64_t i = 0; i < nr; ++i) {
+        const int64_t flat = (rt + i) * cols + ct;
+        if (std::memcmp(tf + (flat - skip) * 4, block[i], static_cast<size_t>(nc) * 4) == 0)
+          continue;
+        for (int64_t j = 0; j < nc; ++j) {
+          const uint32_t t = tf_at(tf, flat + j - skip);
+          if (t != block[i][j]) note(m, flat + j, t, block[i][j]);
         }
       }
     }
-    for (; c < cols; ++c) {
-      const uint8_t* hf_col = hf_blk + c * src.s1 * item;
-      for (int64_t k = 0; k < rows; ++k) check(blk + k, c, hf_col + k * src.s0 * item);
-    }
-  }
-  return m;
-}
-
-Mismatch compare_any(const uint8_t* tf, int64_t tf_base, int64_t cols, int64_t b, int64_t e,
-                     const HfReader& src, int64_t row_base) {
-  switch (src.dtype) {
-    case DType::kF16:
-      return compare_rows<DType::kF16>(tf, tf_base, cols, b, e, src, row_base);
-    case DType::kBF16:
-      return compare_rows<DType::kBF16>(tf, tf_base, cols, b, e, src, row_base);
-    default:
-      return compare_rows<DType::kF32>(tf, tf_base, cols, b, e, src, row_base);
   }
 }
 
-// TF float16 / bfloat16 elements [0, n) of `in` as float32 bits (verify's own widening).
+// Half-precision TF elements [b, e) of `in` widened exactly to float32 bits.
 void widen_tf(DType d, const uint8_t* in, int64_t b, int64_t e, uint32_t* out) {
   for (int64_t i = b; i < e; ++i) {
     out[i] = d == DType::kF16 ? load<DType::kF16>(in + i * 2) : load<DType::kBF16>(in + i * 2);
   }
 }
 
-// TF float32 rows [b, e) (cols wide, row r at tf + (r - tf_base) * cols) of a row-selected
-// source, element by element: TF (r, c) is HF (map[c], r) for a transpose, and for a copy flat
-// index k is HF row map[k / width], column k % width of the HF tensor seen as [rows, width]
-// with strides (s0, s1).
-template <DType D>
-Mismatch compare_mapped(const uint8_t* tf, int64_t tf_base, int64_t cols, int64_t b, int64_t e,
-                        const HfReader& src, std::span<const int64_t> map, bool transposed,
-                        int64_t width) {
-  constexpr int64_t item = D == DType::kF32 ? 4 : 2;
-  Mismatch m;
-  for (int64_t r = b; r < e; ++r) {
-    for (int64_t c = 0; c < cols; ++c) {
-      const int64_t k = r * cols + c;
-      const int64_t at = transposed
-                             ? map[static_cast<size_t>(c)] * src.s0 + r * src.s1
-                             : map[static_cast<size_t>(k / width)] * src.s0 + (k % width) * src.s1;
-      uint32_t t;
-      std::memcpy(&t, tf + (k - tf_base * cols) * 4, 4);
-      const uint32_t h = load<D>(src.base + at * item);
-      if (t != h) note(m, k, t, h);
-    }
-  }
-  return m;
-}
-
-Mismatch compare_mapped_any(const uint8_t* tf, int64_t tf_base, int64_t cols, int64_t b, int64_t e,
-                            const HfReader& src, std::span<const int64_t> map, bool transposed,
-                            int64_t width) {
-  switch (src.dtype) {
+template <class Fn>
+void by_dtype(DType dtype, Fn&& fn) {
+  switch (dtype) {
     case DType::kF16:
-      return compare_mapped<DType::kF16>(tf, tf_base, cols, b, e, src, map, transposed, width);
+      return fn(std::integral_constant<DType, DType::kF16>{});
     case DType::kBF16:
-      return compare_mapped<DType::kBF16>(tf, tf_base, cols, b, e, src, map, transposed, width);
+      return fn(std::integral_constant<DType, DType::kBF16>{});
     default:
-      return compare_mapped<DType::kF32>(tf, tf_base, cols, b, e, src, map, transposed, width);
-  }
-}
-
-// Stages HF rows map[b] .. map[e - 1] (or b .. e - 1), bytes [from, to) of each, packed.
-void stage_rows(const TensorView& hf, std::span<const int64_t> map, int64_t b, int64_t e,
-                uint64_t from, uint64_t to, uint8_t* dst) {
-  const auto pitch = static_cast<uint64_t>(hf.strides[0]) * dtype_size(hf.dtype);
-  for (int64_t c = b; c < e;) {
-    const int64_t row = map.empty() ? c : map[static_cast<size_t>(c)];
-    int64_t run = 1;
-    while (c + run < e && (map.empty() || map[static_cast<size_t>(c + run)] == row + run)) ++run;
-    hf.file->read_columns(hf.offset + static_cast<uint64_t>(row) * pitch, pitch,
-                          static_cast<uint64_t>(run), from, to, dst + (c - b) * (to - from));
-    c += run;
+      return fn(std::integral_constant<DType, DType::kF32>{});
   }
 }
 
@@ -196,6 +179,77 @@ std::string describe(uint32_t bits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g (0x%08x)", static_cast<double>(f), bits);
   return buf;
+}
+
+// Collects what the workers found: crc pieces of the TF bytes and mismatches.
+class Findings {
+ public:
+  void add_crc(uint64_t begin, uint32_t crc, uint64_t length) {
+    std::lock_guard<std::mutex> lock(mu_);
+    crcs_.push_back({begin, crc, length});
+  }
+  void add(const Mismatch& m) {
+    if (m.count == 0) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    count_ += m.count;
+    if (m.first < first_.first) first_ = m;
+  }
+  uint32_t crc() {
+    std::sort(crcs_.begin(), crcs_.end(),
+              [](const Crc& a, const Crc& b) { return a.begin < b.begin; });
+    uint32_t crc = 0;
+    for (const Crc& c : crcs_) crc = crc32c_combine(crc, c.crc, c.length);
+    return crc;
+  }
+  uint64_t count() const { return count_; }
+  const Mismatch& first() const { return first_; }
+
+ private:
+  struct Crc {
+    uint64_t begin;
+    uint32_t crc;
+    uint64_t length;
+  };
+  std::mutex mu_;
+  std::vector<Crc> crcs_;
+  uint64_t count_ = 0;
+  Mismatch first_;
+};
+
+HfRows make_hf_rows(const TensorView& hf, TensorOp op, std::span<const int64_t> row_map) {
+  HfRows h;
+  h.view = &hf;
+  h.base = hf.data();
+  h.dtype = hf.dtype;
+  h.item = static_cast<int64_t>(dtype_size(hf.dtype));
+  h.map = row_map;
+  const int64_t first = hf.shape.empty() ? 1 : hf.shape[0];
+  if (hf.shape.empty()) {
+    h.k = 1;
+  } else if (hf.is_contiguous()) {
+    h.k = first == 0 ? 0 : hf.numel() / first;
+    h.s0 = h.k;
+  } else if (hf.shape.size() == 2) {
+    h.k = hf.shape[1];
+    h.s0 = hf.strides[0];
+    h.s1 = hf.strides[1];
+  } else if (hf.shape.size() == 1) {
+    h.k = 1;
+    h.s0 = hf.strides[0];
+  } else {
+    throw std::invalid_argument("compare_tensor: cannot index '" + hf.name + "'");
+  }
+  if (op == TensorOp::kTranspose && hf.shape.size() != 2) {
+    throw std::invalid_argument("compare_tensor: a transpose of a non-matrix '" + hf.name + "'");
+  }
+  for (int64_t r : row_map) {
+    if (r < 0 || r >= first) {
+      throw std::invalid_argument("compare_tensor: row_map entry " + std::to_string(r) +
+                                  " outside [0, " + std::to_string(first) + ") for '" + hf.name +
+                                  "'");
+    }
+  }
+  return h;
 }
 
 }  // namespace
@@ -223,93 +277,87 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
     throw std::invalid_argument("compare_tensor: '" + tf.name +
                                 "' is not a contiguous float32/float16/bfloat16 tensor");
   }
-  // TF is a contiguous float32, float16 or bfloat16 [rows, cols]; 0-d and 1-d tensors are one
-  // row. Half-precision TF rows are widened a chunk at a time into `tf_wide`.
+  // TF is a contiguous [rows, cols]; 0-d and 1-d tensors are one row. Half-precision TF rows
+  // (a trained checkpoint's) are widened a chunk at a time into `widened` and compared from there.
   const int64_t cols = tf.shape.empty() ? 1 : tf.shape.back();
   const int64_t rows = cols == 0 ? 0 : tf.numel() / cols;
-  const auto item = static_cast<int64_t>(dtype_size(hf.dtype));
   const auto tf_item = static_cast<int64_t>(dtype_size(tf.dtype));
-  // A transpose of a contiguous HF matrix reads HF column blocks into `staging` (pread, so the
-  // resident set stays bounded); every other layout is read through the mapping.
-  const bool staged = op == TensorOp::kTranspose && hf.is_contiguous() && hf.shape.size() == 2;
-  HfReader src{hf.data(), hf.dtype, 0, 0};
-  // A row-selected copy, or a transpose that cannot be staged, is compared element by element
-  // on the HF tensor seen as [shape[0], width].
-  const bool mapped = !row_map.empty() && !staged;
-  const int64_t width = hf.shape.empty() || hf.shape[0] == 0 ? 1 : hf.numel() / hf.shape[0];
-  if (mapped) {
-    src.s0 = hf.is_contiguous() ? width : hf.strides[0];
-    src.s1 = hf.is_contiguous() ? 1 : (hf.shape.size() == 2 ? hf.strides[1] : 0);
-  } else if (op == TensorOp::kTranspose) {  // TF (r, c) = HF (c, r)
-    src.s0 = hf.strides[1];
-    src.s1 = hf.strides[0];
-  } else if (hf.is_contiguous()) {  // any rank: flat index r * cols + c
-    src.s0 = cols;
-    src.s1 = 1;
-  } else if (hf.shape.size() == 2) {
-    src.s0 = hf.strides[0];
-    src.s1 = hf.strides[1];
-  } else if (hf.shape.size() == 1) {
-    src.s1 = hf.strides[0];
-  }
-  CompareOutcome out;
-  int64_t first_bad = INT64_MAX;
-  const int64_t rows_per_chunk = std::max<int64_t>(
-      kBlockRows, static_cast<int64_t>(kChunkBytes / std::max<int64_t>(1, cols * 4)));
-  std::vector<uint8_t> staging(
-      staged ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols * item) : 0);
-  std::vector<uint32_t> tf_wide(
-      tf.dtype == DType::kF32 ? 0 : static_cast<size_t>(std::min(rows, rows_per_chunk) * cols));
-  if (staged) hf.file->cache_sequentially(hf.offset, hf.span_bytes());
-  std::mutex mu;
+  const bool wide = tf.dtype != DType::kF32;
+  const HfRows src = make_hf_rows(hf, op, row_map);
+  const bool transposed = op == TensorOp::kTranspose;
+  const uint64_t chunk_bytes = wide ? kChunkBytes / 4 : kChunkBytes;  // bounds `widened`
+  const int64_t rows_per_chunk =
+      std::max<int64_t>(1, static_cast<int64_t>(chunk_bytes / std::max<int64_t>(1, cols * 4)));
+  std::vector<uint32_t> widened(wide ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols)
+                                     : 0);
+  Findings found;
+  const uint8_t* tf_raw = tf.data();
+  auto release_tf = [&](int64_t b, int64_t e) {
+    tf.file->release(tf.offset + static_cast<uint64_t>(b * cols * tf_item),
+                     static_cast<uint64_t>((e - b) * cols * tf_item));
+  };
   for (int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
     check_interrupted();
-    const int64_t r1 = std::min(rows, r0 + rows_per_chunk), n = r1 - r0;
-    const uint8_t* tf_chunk = tf.data() + r0 * cols * tf_item;
-    out.crc32c = crc32c_extend(out.crc32c, tf_chunk, static_cast<size_t>(n * cols * tf_item));
-    const uint8_t* tf_rows = tf.data();
-    int64_t tf_base = 0;
-    if (!tf_wide.empty()) {
-      workers.run(0, n * cols, int64_t{64} * 1024, [&](int64_t b, int64_t e) {
-        widen_tf(tf.dtype, tf_chunk, b, e, tf_wide.data());
+    const int64_t r1 = std::min(rows, r0 + rows_per_chunk);
+    const uint8_t* tf_data = tf_raw;  // float32 TF rows from row t0 on
+    int64_t t0 = 0;
+    if (wide) {
+      workers.run(0, (r1 - r0) * cols, int64_t{64} * 1024, [&](int64_t b, int64_t e) {
+        widen_tf(tf.dtype, tf_raw + r0 * cols * tf_item, b, e, widened.data());
       });
-      tf_rows = reinterpret_cast<const uint8_t*>(tf_wide.data());
-      tf_base = r0;
+      tf_data = reinterpret_cast<const uint8_t*>(widened.data());
+      t0 = r0;
     }
-    HfReader chunk_src = src;
-    int64_t row_base = 0;
-    if (staged) {  // HF rows are TF columns; stage HF[:, r0:r1] as a [cols, n] block
-      workers.run(0, cols, 256, [&](int64_t b, int64_t e) {
-        stage_rows(hf, row_map, b, e, static_cast<uint64_t>(r0 * item),
-                   static_cast<uint64_t>(r1 * item), staging.data() + b * n * item);
-      });
-      chunk_src = {staging.data(), hf.dtype, 1, n};
-      row_base = r0;
-    }
-    workers.run(r0, r1, kBlockRows, [&](int64_t b, int64_t e) {
-      const Mismatch m = mapped ? compare_mapped_any(tf_rows, tf_base, cols, b, e, src, row_map,
-                                                     op == TensorOp::kTranspose, width)
-                                : compare_any(tf_rows, tf_base, cols, b, e, chunk_src, row_base);
-      if (m.count == 0) return;
-      std::lock_guard<std::mutex> lock(mu);
-      out.mismatches += m.count;
-      if (m.first < first_bad) {
-        first_bad = m.first;
-        const std::string index =
-            tf.shape.size() == 2
-                ? "[" + std::to_string(m.first / cols) + ", " + std::to_string(m.first % cols) + "]"
-                : "[" + std::to_string(m.first) + "]";
-        out.first_mismatch = index + ": TF " + describe(m.tf) + " != HF " + describe(m.hf);
+    // TF rows split across the workers: crc32c of each share, and for a copy the compare in
+    // the same pass while the rows are in cache.
+    workers.run(r0, r1, kTile, [&](int64_t b, int64_t e) {
+      uint32_t crc = 0;
+      Mismatch m;
+      int64_t released = b;
+      for (int64_t r = b; r < e; r += kTile) {
+        const int64_t re = std::min(e, r + kTile);
+        crc = crc32c_extend(crc, tf_raw + r * cols * tf_item,
+                            static_cast<size_t>((re - r) * cols * tf_item));
+        if (transposed) continue;  // the TF rows are needed again below
+        by_dtype(src.dtype, [&](auto d) {
+          compare_copy_rows<decltype(d)::value>(tf_data, t0, cols, r, re, src, m);
+        });
+        if ((re - released) * cols * 4 >= kReleaseBytes || re == e) {  // both sides consumed
+          release_tf(released, re);
+          if (src.k > 0) src.release(released * cols / src.k, (re * cols + src.k - 1) / src.k);
+          released = re;
+        }
       }
+      found.add_crc(static_cast<uint64_t>(b * cols * tf_item), crc,
+                    static_cast<uint64_t>((e - b) * cols * tf_item));
+      found.add(m);
     });
-    tf.file->release(tf.offset + static_cast<uint64_t>(r0 * cols * tf_item),
-                     static_cast<uint64_t>(n * cols * tf_item));
-    if (op == TensorOp::kCopy && hf.is_contiguous() && row_map.empty()) {
-      hf.file->release(hf.offset + static_cast<uint64_t>(r0 * cols * item),
-                       static_cast<uint64_t>(n * cols * item));
+    if (transposed) {  // HF rows (TF columns) split across the workers, released as compared
+      workers.run(0, cols, kHfBlockRows, [&](int64_t b, int64_t e) {
+        Mismatch m;
+        for (int64_t c = b; c < e; c += kHfBlockRows) {
+          const int64_t ce = std::min(e, c + kHfBlockRows);
+          by_dtype(src.dtype, [&](auto d) {
+            compare_transposed_block<decltype(d)::value>(tf_data, t0, cols, r0, r1, c, ce, src, m);
+          });
+          src.release(c, ce);
+        }
+        found.add(m);
+      });
+      release_tf(r0, r1);
     }
   }
   hf.file->release(hf.offset, hf.span_bytes());
+  CompareOutcome out;
+  out.crc32c = found.crc();
+  out.mismatches = found.count();
+  if (out.mismatches > 0) {
+    const Mismatch& m = found.first();
+    const std::string index = tf.shape.size() == 2 ? "[" + std::to_string(m.first / cols) + ", " +
+                                                         std::to_string(m.first % cols) + "]"
+                                                   : "[" + std::to_string(m.first) + "]";
+    out.first_mismatch = index + ": TF " + describe(m.tf) + " != HF " + describe(m.hf);
+  }
   return out;
 }
 

@@ -18,12 +18,15 @@ struct CompareOutcome {
   std::string first_mismatch;  // "[r, c]: TF <value> (0x...) != HF <value> (0x...)"
 };
 
-// Walks the TF tensor in storage order (computing its crc32c on the way) and compares every
-// value, as float32 bits, with the HF element it must equal: the same index for a copy, the
-// swapped index for a transpose, where the HF tensor's first-dimension row j is row_map[j]
-// (empty: j itself). Either side may be float32, float16 or bfloat16 (widened exactly).
-// REQUIRES: tf is contiguous and of one of those dtypes; every row_map entry < hf.shape[0]; a
-// 2-D hf for kTranspose.
+// Walks the TF tensor in storage order (computing its crc32c on the way, each worker a share,
+// combined) and compares every float32 bit pattern with the HF element it must equal. The HF
+// side is seen through `row_map` as for convert (L[j, ...] = hf[row_map[j], ...], empty = the
+// identity): TF element (r, c) is L's flat element r * cols + c for a copy, L[c, r] for a
+// transpose. A transposed HF matrix is walked in 64-row blocks whose pages are released after
+// each, so the resident set stays bounded. TF may also be float16 or bfloat16 (a trained
+// checkpoint's), widened exactly a chunk at a time. REQUIRES (checked): tf is contiguous
+// float32, float16 or bfloat16; row_map entries in [0, hf.shape[0]); hf contiguous, or a 1-D /
+// 2-D strided view.
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
                               std::span<const int64_t> row_map, Workers& workers);
 

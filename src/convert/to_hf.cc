@@ -16,10 +16,14 @@
 #include "io/error.h"
 #include "io/interrupt.h"
 #include "io/output_file.h"
+#include "io/read_ahead.h"
 #include "models/registry.h"
 
 namespace ckpt {
 namespace {
+
+// How far the page cache is filled ahead of the variable being read (see converter.cc).
+constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;
 
 namespace fs = std::filesystem;
 
@@ -188,20 +192,31 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   {
     Workers workers(opt.threads);
     WriteBehind out(*writer, opt.buffer_bytes, 2, progress);
+    std::vector<ReadAhead::Range> ranges;
     for (const HfTensorPlan& t : plan) {
       for (const HfSource& s : t.sources) {
-        tf->verify_crc(*s.entry);  // a trained checkpoint may have been damaged since
         const TensorView view = tf->view(*s.entry);
-        view.file->release(view.offset, view.byte_size());
+        ranges.push_back({view.file, view.offset, view.byte_size()});
       }
+    }
+    ReadAhead ahead(std::move(ranges), kReadAheadBytes);
+    size_t consumed = 0;
+    for (const HfTensorPlan& t : plan) {
+      // A trained checkpoint may have been damaged since it was written: every variable's
+      // stored crc32c is checked, and a mismatch fails before anything is committed.
       if (t.sources.empty()) {
         write_hf_buffer(t.buffer, t.spec, out);
-      } else if (t.row_origin.empty()) {
-        stream_tensor(tf->view(*t.sources.front().entry), t.sources.front().op, {}, t.spec, out,
-                      workers);
-      } else {
+      } else if (t.row_origin.empty()) {  // one variable, rows in order: checked in the same pass
+        const HfSource& s = t.sources.front();
+        const TensorView view = tf->view(*s.entry);
+        check_tf_crc(*s.entry, view.file->path(),
+                     stream_tensor_with_crc(view, s.op, t.spec, out, workers));
+      } else {  // rows from several variables: each checked whole first
+        for (const HfSource& s : t.sources) tf->verify_crc(*s.entry);
         stream_gathered(*tf, t, out, workers);
       }
+      consumed += t.sources.size();
+      ahead.consumed(consumed);
     }
     out.drain();
   }

@@ -21,7 +21,7 @@ struct ToHfOptions {
   bool force = false;
   uint64_t max_shard_bytes = 5'000'000'000;  // safetensors only, as HF's default "5GB"
   int threads = 1;
-  size_t buffer_bytes = 32u << 20;
+  size_t buffer_bytes = 64u << 20;
 };
 
 struct ToHfResult {

@@ -10,6 +10,7 @@
 #include "formats/tf_bundle_reader.h"
 #include "io/crc32c.h"
 #include "io/error.h"
+#include "io/read_ahead.h"
 #include "models/registry.h"
 
 namespace ckpt {
@@ -20,6 +21,8 @@ std::string hex32(uint32_t v) {
   std::snprintf(buf, sizeof buf, "0x%08x", v);
   return buf;
 }
+
+constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;  // page cache filled ahead of the compare
 
 // Layouts compare_tensor can index: anything contiguous, or a 1-D / 2-D strided view.
 bool indexable(const TensorView& t) { return t.is_contiguous() || t.shape.size() <= 2; }
@@ -79,6 +82,24 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
   }
 
   Workers workers(opt.threads);
+  // Both sides of every pair, in the order they are compared, read ahead of the compare.
+  std::vector<ReadAhead::Range> ranges;
+  for (const MappedTensor& r : rows) {
+    const TfBundleEntry* entry = r.tf_name.empty() ? nullptr : tf->find(r.tf_name);
+    auto hf_it = hf_by_name.find(r.hf_name);
+    if (entry == nullptr || hf_it == hf_by_name.end()) continue;
+    const TensorView& src = *hf_it->second;
+    try {
+      const TensorView view = tf->view(*entry);
+      ranges.push_back({src.file, src.offset, src.span_bytes()});
+      ranges.push_back({view.file, view.offset, view.byte_size()});
+    } catch (const Error&) {  // reported by the compare loop below
+      ranges.push_back({src.file, src.offset, 0});
+      ranges.push_back({src.file, src.offset, 0});
+    }
+  }
+  ReadAhead ahead(std::move(ranges), kReadAheadBytes);
+  size_t paired = 0;
   progress.start("verify", total_bytes);
   for (const MappedTensor& r : rows) {
     if (r.tf_name.empty()) continue;
@@ -92,6 +113,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       problem(r.tf_name, "its HF source '" + r.hf_name + "' is missing from the HF checkpoint");
       continue;
     }
+    ahead.consumed(2 * paired++);  // the pairs before this one are done
     const TensorView& src = *hf_it->second;
     // convert writes float32; a training run may have saved bfloat16/float16 weights.
     if (entry->dtype != DType::kF32 && entry->dtype != DType::kBF16 &&

@@ -20,10 +20,9 @@ WriteBehind::WriteBehind(TensorWriter& writer, size_t buffer_bytes, int buffers,
     : writer_(writer), progress_(progress), buffer_bytes_(buffer_bytes) {
   if (buffer_bytes_ < 4)
     violated("a buffer of " + std::to_string(buffer_bytes_) + " bytes is smaller than one float32");
-  storage_.resize(static_cast<size_t>(std::max(1, buffers)));
-  for (auto& b : storage_) {
-    b.resize(buffer_bytes_);
-    free_.push_back(b.data());
+  for (int i = 0; i < std::max(1, buffers); ++i) {
+    storage_.emplace_back(buffer_bytes_);
+    free_.push_back(storage_.back().data());
   }
   thread_ = std::thread([this] { loop(); });
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "formats/tensor_writer.h"
+#include "io/large_buffer.h"
 #include "io/progress.h"
 
 namespace ckpt {
@@ -53,7 +54,7 @@ class WriteBehind {
   TensorWriter& writer_;
   Progress& progress_;
   size_t buffer_bytes_;
-  std::vector<std::vector<uint8_t>> storage_;
+  std::vector<LargeBuffer> storage_;
   std::vector<uint8_t*> free_;
   std::deque<Job> jobs_;
   std::mutex mu_;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "formats/safetensors_dtype.h"
+#include "io/direct_appender.h"
 #include "io/error.h"
 #include "io/output_file.h"
 
@@ -191,13 +192,7 @@ class SafetensorsWriter final : public TensorWriter {
                                           std::to_string(spec.byte_size()) + " bytes");
     }
     written_ += bytes.size();
-    // Buffer small appends: OutputFile writes straight to the kernel.
-    if (buffer_.size() + bytes.size() > kBufferBytes) flush();
-    if (bytes.size() >= kBufferBytes) {
-      file_->write(bytes);
-    } else {
-      buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
-    }
+    appender_->append(bytes);  // large aligned blocks with direct I/O
   }
 
   void end_tensor() override {
@@ -234,8 +229,6 @@ class SafetensorsWriter final : public TensorWriter {
   }
 
  private:
-  static constexpr size_t kBufferBytes = 1 << 20;
-
   // HF's rule: tensors in order, a new shard when the next tensor would push the current one
   // past the limit (a tensor larger than the limit gets a shard of its own).
   void plan_shards(uint64_t max_bytes) {
@@ -275,14 +268,14 @@ class SafetensorsWriter final : public TensorWriter {
         if (p.shard == i) members.push_back(&p);
       }
       files_.push_back(std::make_unique<OutputFile>(dir_ + "/" + shard_names_[i]));
-      file_ = files_.back().get();
-      file_->write(header_json(metadata_, members));
+      appender_ = std::make_unique<DirectAppender>(*files_.back());
+      const std::string header = header_json(metadata_, members);
+      appender_->append({reinterpret_cast<const uint8_t*>(header.data()), header.size()});
     }
   }
 
   void flush() {
-    if (file_ != nullptr && !buffer_.empty()) file_->write(buffer_);
-    buffer_.clear();
+    if (appender_ != nullptr) appender_->flush();
   }
 
   std::string dir_;
@@ -291,8 +284,7 @@ class SafetensorsWriter final : public TensorWriter {
   std::vector<std::string> shard_names_;
   std::vector<std::unique_ptr<OutputFile>> files_;
   std::unique_ptr<OutputFile> index_;
-  OutputFile* file_ = nullptr;
-  std::vector<uint8_t> buffer_;
+  std::unique_ptr<DirectAppender> appender_;  // for the shard being written
   size_t next_ = 0;
   uint64_t written_ = 0;
   bool in_tensor_ = false;

@@ -73,12 +73,7 @@ class TfBundleReaderImpl final : public TfBundleReader {
         file->release(entry.offset + done, n);
       }
     }
-    const uint32_t stored = crc32c_unmask(entry.masked_crc32c);
-    if (crc != stored) {
-      throw_bad_input(file->path(), "crc32c mismatch for tensor " + ckpt::quoted(entry.name) +
-                                        " (stored " + hex32(stored) + ", computed " + hex32(crc) +
-                                        ")");
-    }
+    check_tf_crc(entry, file->path(), crc);
   }
 
   std::string index_path() const override { return prefix_ + ".index"; }
@@ -187,6 +182,15 @@ std::string checkpoint_file_prefix(const std::filesystem::path& file) {
 
 std::unique_ptr<TfBundleReader> TfBundleReader::open(const std::string& prefix) {
   return std::make_unique<TfBundleReaderImpl>(prefix);
+}
+
+void check_tf_crc(const TfBundleEntry& entry, const std::string& data_file, uint32_t computed) {
+  const uint32_t stored = crc32c_unmask(entry.masked_crc32c);
+  if (computed != stored) {
+    throw_bad_input(data_file, "crc32c mismatch for tensor " + ckpt::quoted(entry.name) +
+                                   " (stored " + hex32(stored) + ", computed " + hex32(computed) +
+                                   ")");
+  }
 }
 
 std::string resolve_tf_prefix(const std::string& path) {

@@ -42,6 +42,11 @@ class TfBundleReader {
   virtual std::string data_path(int32_t shard) const = 0;
 };
 
+// Throws Error(kBadInput) "<data_file>: crc32c mismatch for tensor '<name>' (stored 0x...,
+// computed 0x...)" unless `computed` (unmasked) is the entry's stored crc32c: for readers that
+// checksum a tensor while streaming it instead of calling verify_crc first.
+void check_tf_crc(const TfBundleEntry& entry, const std::string& data_file, uint32_t computed);
+
 // Resolves a user path to a bundle prefix: the prefix itself, PREFIX.index, or a directory
 // holding a `checkpoint` file (model_checkpoint_path) or a single *.index. Empty if none.
 std::string resolve_tf_prefix(const std::string& path);

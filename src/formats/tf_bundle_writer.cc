@@ -1,13 +1,17 @@
-// TF tensor bundle writer. Tensor bytes stream through one bounded buffer into the data file
-// (large appends bypass it), the crc32c is extended chunk by chunk, and only the small
-// index entries are kept until finish() builds the sorted index table.
+// TF tensor bundle writer. Tensor bytes stream through one aligned block into the data file
+// (full blocks written with direct I/O), the crc32c is extended piece by piece just before
+// each piece is copied, and only the small index entries are kept until finish() builds the
+// sorted index table.
 //
 // DT_STRING tensors are accepted in TF's on-disk string encoding (see tf_string_tensor.h):
 // their bytes are kept whole (they are small: object graphs, vocab lists), validated, and
 // given the crc TF computes for strings, so a TF2 bundle can be rewritten byte for byte.
 #include "formats/tf_bundle_writer.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <set>
 #include <vector>
 
@@ -15,21 +19,19 @@
 #include "formats/tf_dtype.h"
 #include "formats/tf_string_tensor.h"
 #include "io/crc32c.h"
+#include "io/direct_appender.h"
 #include "io/error.h"
 #include "io/output_file.h"
 
 namespace ckpt {
 namespace {
 
-constexpr size_t kBufferBytes = size_t{8} << 20;
-constexpr size_t kDirectWriteBytes = size_t{1} << 20;
+constexpr size_t kCrcPiece = size_t{256} << 10;  // checksummed, then copied, while in cache
 
 class TfBundleWriter final : public TensorWriter {
  public:
   explicit TfBundleWriter(const std::string& prefix)
-      : index_path_(prefix + ".index"), data_(prefix + ".data-00000-of-00001") {
-    buffer_.reserve(kBufferBytes);
-  }
+      : index_path_(prefix + ".index"), data_(prefix + ".data-00000-of-00001"), appender_(data_) {}
 
   void begin_tensor(const TensorSpec& spec) override {
     if (finished_) fail_index("tensor '" + spec.name + "' begun after finish()");
@@ -64,9 +66,12 @@ class TfBundleWriter final : public TensorWriter {
                 shape_to_string(cur_.shape) + " of " + std::string(dtype_name(cur_.dtype)) +
                 " holds (" + std::to_string(expected) + ")");
     }
-    crc_ = crc32c_extend(crc_, bytes.data(), bytes.size());
+    for (size_t at = 0; at < bytes.size(); at += kCrcPiece) {
+      const auto piece = bytes.subspan(at, std::min(kCrcPiece, bytes.size() - at));
+      crc_ = crc32c_extend(crc_, piece.data(), piece.size());
+      put(piece);
+    }
     received_ += bytes.size();
-    put(bytes);
   }
 
   void end_tensor() override {
@@ -127,28 +132,14 @@ class TfBundleWriter final : public TensorWriter {
     if (!open_) fail_index(std::string(call) + " without begin_tensor()");
   }
 
-  // Small appends are gathered into large writes; chunks already large go straight to the
-  // file, saving a copy (the caller's own bounded buffer is the buffer then).
-  void put(std::span<const uint8_t> bytes) {
-    if (bytes.size() >= kDirectWriteBytes) {
-      flush();
-      data_.write(bytes);
-      return;
-    }
-    if (buffer_.size() + bytes.size() > kBufferBytes) flush();
-    buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
-  }
-
-  void flush() {
-    if (buffer_.empty()) return;
-    data_.write(buffer_);
-    buffer_.clear();
-  }
+  // Data bytes go out through direct I/O in large aligned blocks (see DirectAppender).
+  void put(std::span<const uint8_t> bytes) { appender_.append(bytes); }
+  void flush() { appender_.flush(); }
 
   std::string index_path_;
   OutputFile data_;
   std::unique_ptr<OutputFile> index_;
-  std::vector<uint8_t> buffer_;
+  DirectAppender appender_;             // after data_: it writes to it
   std::vector<TfBundleEntry> entries_;  // in data order; sorted when the index is built
   std::set<std::string> names_;
 

@@ -121,6 +121,49 @@ uint32_t crc32c_extend_table(uint32_t crc, const uint8_t* data, size_t n) {
   return ~raw_table(~crc, data, n);
 }
 
+namespace {
+
+// GF(2) 32x32 matrices as 32 columns: the linear maps "append k zero bits" on a crc register.
+using Gf2Matrix = std::array<uint32_t, 32>;
+
+uint32_t gf2_times(const Gf2Matrix& m, uint32_t v) {
+  uint32_t sum = 0;
+  for (size_t i = 0; v != 0; v >>= 1, ++i) {
+    if ((v & 1) != 0) sum ^= m[i];
+  }
+  return sum;
+}
+
+Gf2Matrix gf2_square(const Gf2Matrix& m) {
+  Gf2Matrix sq{};
+  for (size_t i = 0; i < 32; ++i) sq[i] = gf2_times(m, m[i]);
+  return sq;
+}
+
+}  // namespace
+
+uint32_t crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b) {
+  if (len_b == 0) return crc_a;
+  // The pre/post inversions cancel: shifting crc(A) by |B| zero bytes and adding crc(B) is
+  // crc(A + B), as zlib's crc32_combine does for the other polynomial.
+  Gf2Matrix odd{};  // one zero bit
+  odd[0] = kPoly;
+  for (size_t i = 1; i < 32; ++i) odd[i] = 1u << (i - 1);
+  Gf2Matrix even = gf2_square(odd);  // two zero bits
+  odd = gf2_square(even);            // four zero bits
+  for (;;) {
+    even = gf2_square(odd);  // 8, 32, 128 ... zero bits: one byte, 4 bytes, ...
+    if ((len_b & 1) != 0) crc_a = gf2_times(even, crc_a);
+    len_b >>= 1;
+    if (len_b == 0) break;
+    odd = gf2_square(even);
+    if ((len_b & 1) != 0) crc_a = gf2_times(odd, crc_a);
+    len_b >>= 1;
+    if (len_b == 0) break;
+  }
+  return crc_a ^ crc_b;
+}
+
 uint32_t crc32c_extend(uint32_t crc, const uint8_t* data, size_t n) {
   return crc32c_hardware_available() ? crc32c_extend_hardware(crc, data, n)
                                      : crc32c_extend_table(crc, data, n);

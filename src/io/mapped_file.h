@@ -28,27 +28,21 @@ class MappedFile {
   std::span<const uint8_t> bytes(uint64_t offset, uint64_t length, const char* what) const;
   bool contains(uint64_t offset, uint64_t length) const;
 
-  // Hints for streaming: read ahead a range, or drop the pages of a range already consumed.
-  void will_need(uint64_t offset, uint64_t length) const;
+  // Asks the kernel to read [offset, offset + length) into the page cache in the background
+  // (posix_fadvise WILLNEED), skipping the call when every page is already resident, so a
+  // cold disk is read sequentially ahead of a walk that will touch the range in any order.
+  // Out-of-range parts are ignored (a hint, never an error).
+  void read_ahead(uint64_t offset, uint64_t length) const;
+  // Drops this mapping's pages inside [offset, offset + length) (whole pages only): consumed
+  // input no longer counts in the resident set. The page cache keeps them; touching them
+  // again maps them again.
   void release(uint64_t offset, uint64_t length) const;
-  // Copies bytes [from, to) of each of `rows` rows (starting at `first_row`, `row_pitch` bytes
-  // apart) into `out`, packed, with pread rather than through the mapping. Reading a matrix
-  // column-wise through the mapping would map nearly all of it (the kernel maps neighbouring
-  // pages on every fault), so transposes read their column blocks this way. Throws Error(kIo).
-  void read_columns(uint64_t first_row, uint64_t row_pitch, uint64_t rows, uint64_t from,
-                    uint64_t to, uint8_t* out) const;
-  // Makes sure [offset, offset + length) is in the page cache before a column-wise walk: pages
-  // that are not (mincore) are read sequentially in large blocks, so a cold disk serves a
-  // transpose at its sequential speed instead of one small random read per row.
-  void cache_sequentially(uint64_t offset, uint64_t length) const;
 
  private:
   MappedFile(std::string path, int fd, const uint8_t* data, uint64_t size);
-  // `length` bytes at `at` into `dst` with pread. Throws Error(kIo).
-  void pread_all(uint64_t at, uint64_t length, uint8_t* dst) const;
 
   std::string path_;
-  int fd_;  // kept open for read_columns
+  int fd_;  // kept open for read_ahead
   const uint8_t* data_;
   uint64_t size_;
 };

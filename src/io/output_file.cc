@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 
 #include "io/error.h"
 
@@ -44,6 +45,10 @@ OutputFile::OutputFile(std::string final_path)
 OutputFile::~OutputFile() { discard(); }
 
 void OutputFile::discard() noexcept {
+  if (direct_fd_ >= 0) {
+    ::close(direct_fd_);
+    direct_fd_ = -1;
+  }
   if (fd_ >= 0) {
     ::close(fd_);
     fd_ = -1;
@@ -78,8 +83,45 @@ void OutputFile::write_at(uint64_t offset, std::span<const uint8_t> bytes) {
   if (offset > size_) size_ = offset;
 }
 
+bool OutputFile::write_direct(uint64_t offset, std::span<const uint8_t> bytes) {
+  if (offset % kDirectAlign != 0 || bytes.size() % kDirectAlign != 0 ||
+      reinterpret_cast<uintptr_t>(bytes.data()) % kDirectAlign != 0) {
+    throw std::invalid_argument("OutputFile::write_direct: unaligned offset, size or buffer");
+  }
+  if (fd_ < 0) throw_io(final_path_, "write after commit");
+  if (direct_refused_) return false;
+  if (direct_fd_ < 0) {
+    direct_fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    if (direct_fd_ < 0) {
+      direct_refused_ = true;  // EINVAL: no O_DIRECT here (tmpfs, some FUSE file systems)
+      return false;
+    }
+  }
+  const uint8_t* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n = ::pwrite(direct_fd_, p, left, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINVAL && left == bytes.size()) {
+      direct_refused_ = true;  // the file system takes the open but not the write
+      return false;
+    }
+    if (n < 0) throw_errno(final_path_, "cannot write", errno);
+    if (n == 0) throw_errno(final_path_, "cannot write", ENOSPC);
+    p += n;
+    left -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  if (offset > size_) size_ = offset;
+  return true;
+}
+
 void OutputFile::commit() {
   if (fd_ < 0) throw_io(final_path_, "commit of a discarded file");
+  if (direct_fd_ >= 0) {
+    ::close(direct_fd_);
+    direct_fd_ = -1;
+  }
   if (::fdatasync(fd_) != 0 && errno != EINVAL) throw_errno(final_path_, "cannot sync", errno);
   if (::close(fd_) != 0) {
     fd_ = -1;

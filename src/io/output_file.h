@@ -25,6 +25,15 @@ class OutputFile {
   // Writes at an absolute position (for headers patched after the data is known).
   void write_at(uint64_t offset, std::span<const uint8_t> bytes);
 
+  // Direct I/O (O_DIRECT) needs offsets, lengths and memory aligned to this.
+  static constexpr size_t kDirectAlign = 4096;
+  // Writes at `offset` bypassing the page cache: no kernel copy, no dirty pages to write back
+  // later, the data on the device when it returns. Returns false, having written nothing,
+  // when the file system refuses direct I/O; the caller then uses write_at. Throws Error(kIo)
+  // on any other failure. REQUIRES: offset, bytes.size() and bytes.data() multiples of
+  // kDirectAlign.
+  bool write_direct(uint64_t offset, std::span<const uint8_t> bytes);
+
   uint64_t size() const { return size_; }
   const std::string& final_path() const { return final_path_; }
   const std::string& temp_path() const { return temp_path_; }
@@ -39,6 +48,8 @@ class OutputFile {
   std::string final_path_;
   std::string temp_path_;
   int fd_ = -1;
+  int direct_fd_ = -1;
+  bool direct_refused_ = false;
   uint64_t size_ = 0;
   bool committed_ = false;
 };

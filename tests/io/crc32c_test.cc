@@ -20,6 +20,15 @@ std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
   return v;
 }
 
+TEST(Crc32c, CombineEqualsTheCrcOfTheConcatenation) {
+  const std::vector<uint8_t> all = random_bytes(70000, 7);
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{7}, size_t{4096}, size_t{12289}, all.size()}) {
+    const uint32_t a = crc32c(all.data(), cut);
+    const uint32_t b = crc32c(all.data() + cut, all.size() - cut);
+    EXPECT_EQ(crc32c_combine(a, b, all.size() - cut), crc32c(all.data(), all.size())) << cut;
+  }
+}
+
 TEST(Crc32c, KnownVectors) {
   EXPECT_EQ(crc_of("123456789"), 0xE3069283u);
   EXPECT_EQ(crc_of(std::string(32, '\0')), 0x8A9136AAu);

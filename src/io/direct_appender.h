@@ -1,0 +1,37 @@
+// Writes a file front to back through an aligned block: every full block goes to the device
+// with direct I/O (OutputFile::write_direct: no copy into the page cache, no dirty pages for
+// the kernel to write back later), the last partial block with a normal write at flush().
+// Where the file system refuses direct I/O every block is written normally.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "io/large_buffer.h"
+#include "io/output_file.h"
+
+namespace ckpt {
+
+class DirectAppender {
+ public:
+  static constexpr size_t kBlockBytes = size_t{16} << 20;
+
+  // REQUIRES: `file` outlives the appender and nothing else writes to it while it is used.
+  explicit DirectAppender(OutputFile& file);
+
+  // Throws Error(kIo) naming the file when a block cannot be written.
+  void append(std::span<const uint8_t> bytes);
+  // Writes what is buffered; the file then holds everything appended so far.
+  void flush();
+
+ private:
+  void write_block();
+
+  OutputFile& file_;
+  LargeBuffer block_;     // 2 MiB aligned, so aligned for direct I/O too
+  size_t fill_ = 0;       // bytes in block_
+  uint64_t written_ = 0;  // file offset of block_[0]
+};
+
+}  // namespace ckpt
