@@ -17,7 +17,7 @@ TensorView view_of(const TempDir& dir, const std::string& name, const std::vecto
   TensorView t;
   t.name = name;
   t.dtype = DType::kF32;
-  t.strides = contiguous_strides(shape);
+  t.strides = *contiguous_strides(shape);
   t.shape = std::move(shape);
   t.file = MappedFile::open(dir / name);
   return t;

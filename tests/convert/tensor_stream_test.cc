@@ -49,7 +49,7 @@ struct Source {
     write_file(dir / "m.bin", std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4));
     view.name = "m";
     view.dtype = DType::kF32;
-    view.strides = strides.empty() ? contiguous_strides(shape) : std::move(strides);
+    view.strides = strides.empty() ? *contiguous_strides(shape) : std::move(strides);
     view.shape = std::move(shape);
     view.file = MappedFile::open(dir / "m.bin");
   }
