@@ -193,7 +193,10 @@ class GptNeoxFamily final : public ModelFamily {
         {"attention_dropout", 0.0},
         {"bos_token_id", 0},
         {"eos_token_id", 0},
-        {"hidden_act", "gelu_new"},
+        // params.yaml says only "gelu"; every GPT-NeoX on the Hub (Pythia, GPT-NeoX-20B) uses
+        // HF's exact "gelu", so that is what comes back: HF -> Cerebras -> HF gives the
+        // original config (convert's note says the Cerebras model computes the tanh form).
+        {"hidden_act", "gelu"},
         {"hidden_dropout", 0.0},
         {"hidden_size", c.hidden_size},
         {"initializer_range", 0.02},
