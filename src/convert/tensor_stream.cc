@@ -13,10 +13,10 @@
 namespace ckpt {
 namespace {
 
-constexpr int64_t kBlockRows = 64;             // input rows transposed, then released, together
-constexpr int64_t kCopyPiece = 16 * 1024;      // elements copied then checksummed while hot
-constexpr int64_t kCopyGrain = 256 * 1024;     // elements per worker share unit in copies
-constexpr int64_t kReleaseElements = 1 << 20;  // copied elements between two releases
+constexpr int64_t kBlockRows = 64;  // input rows transposed, then released, together
+constexpr int64_t kCopyPiece = int64_t{16} * 1024;   // elements copied then checksummed while hot
+constexpr int64_t kCopyGrain = int64_t{256} * 1024;  // elements per worker share unit in copies
+constexpr int64_t kReleaseElements = 1 << 20;        // copied elements between two releases
 
 // Per-worker crc32c pieces of one tensor, combined in storage order at the end.
 class PieceCrcs {
