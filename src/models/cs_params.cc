@@ -24,7 +24,12 @@ std::string shortest_float(double v) {
   auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::scientific);
   std::string s(buf.data(), res.ptr);
   const size_t e = s.find('e');
-  const int exponent = e == std::string::npos ? 0 : std::atoi(s.c_str() + e + 1);
+  int exponent = 0;
+  if (e != std::string::npos) {
+    const char* digits = s.c_str() + e + 1;
+    if (*digits == '+') ++digits;  // from_chars takes no '+'
+    std::from_chars(digits, s.c_str() + s.size(), exponent);
+  }
   if (e != std::string::npos && exponent >= -4 && exponent < 16) {
     res = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::fixed);
     s.assign(buf.data(), res.ptr);
