@@ -52,6 +52,18 @@ def build_model(spec):
     return model
 
 
+def original_float32(spec):
+    """The model of `spec` as from_pretrained rebuilds it from the saved weights: parameters
+    rounded to spec's dtype, computed in float32 with freshly made float32 buffers. (Casting
+    the whole model to half and back would also round its non-persistent buffers, e.g.
+    GPT-NeoX's rotary inv_freq, which no checkpoint holds.)"""
+    model = build_model(spec)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.to(DTYPES[spec["dtype"]]).float())
+    return model
+
+
 def make_fixture(spec, out_root):
     """Saves the model of `spec` under out_root/<name>; returns (dir, float32 state dict)."""
     name = spec_name(spec)

@@ -72,7 +72,7 @@ def test_transformers_checkpoint_converts_exactly_and_round_trips(case, tmp_path
         assert name in got, "%s missing from to-hf output %s" % (name, sorted(got))
         assert_bits_equal(name, got[name].astype(np.float32), want)
 
-    original = hf_fixtures.build_model(spec).to(hf_fixtures.DTYPES[spec["dtype"]])
+    original = hf_fixtures.original_float32(spec)
     want_logits = hf_fixtures.logits_of(original)
     got_logits = hf_fixtures.logits_of(back)
     assert torch.isfinite(want_logits).all()
@@ -87,7 +87,7 @@ def test_to_hf_bin_loads_with_from_pretrained(model, tmp_path):
     ckptconv("convert", "--input_dir", hf_dir, "--output_dir", out)
     ckptconv("to-hf", "--input_dir", out, "--output_dir", back, "--format", "bin")
     assert "pytorch_model.bin" in os.listdir(back)
-    original = hf_fixtures.build_model(spec).to(torch.bfloat16)
+    original = hf_fixtures.original_float32(spec)
     assert torch.equal(hf_fixtures.logits_of(back), hf_fixtures.logits_of(original))
 
 
