@@ -72,14 +72,7 @@ class GptNeoxFamily final : public ModelFamily {
   std::string_view display_name() const override { return "GPT-NeoX"; }
 
   const ModelTable& table() const override {
-    static const ModelTable table{kRules,
-                                  [](int64_t layer) {
-                                    return std::map<std::string, std::string>{
-                                        {"i", std::to_string(layer)},
-                                        {"fc_in", keras_dense_name(2 * layer)},
-                                        {"fc_out", keras_dense_name(2 * layer + 1)}};
-                                  },
-                                  "lm_head/lm_head/kernel"};
+    static const ModelTable table{kRules, cerebras_layer_vars, "lm_head/lm_head/kernel"};
     return table;
   }
 

@@ -135,6 +135,12 @@ std::string keras_dense_name(int64_t n) {
   return n == 0 ? "dense_layer" : "dense_layer_" + std::to_string(n);
 }
 
+std::map<std::string, std::string> cerebras_layer_vars(int64_t layer) {
+  return {{"i", std::to_string(layer)},
+          {"fc_in", keras_dense_name(2 * layer)},
+          {"fc_out", keras_dense_name(2 * layer + 1)}};
+}
+
 std::string expand_placeholders(const std::string& pattern,
                                 const std::map<std::string, std::string>& vars) {
   std::string out;

@@ -123,4 +123,8 @@ std::string expand_placeholders(const std::string& pattern,
 // Keras spells the first dense layer without a suffix: dense_layer, dense_layer_1, ...
 std::string keras_dense_name(int64_t n);
 
+// The placeholders of layer `layer` of the Cerebras GPT-J decoder, which every family converts
+// to: {i} the layer, {fc_in} / {fc_out} its two MLP dense layers (dense_layer_{2i}, _{2i+1}).
+std::map<std::string, std::string> cerebras_layer_vars(int64_t layer);
+
 }  // namespace ckpt
