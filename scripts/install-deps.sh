@@ -14,6 +14,7 @@ packages=(
   clang-format clang-tidy               # style and static-analysis checks in the test suite
   python3                               # the fake Hub server used by the tests
   python3-numpy                         # model-equivalence, fixture and TF-reader tests (tests/*.py)
+  python3-torch                         # torch.load of the .bin files ckptconv writes
 )
 
 missing=()

@@ -34,15 +34,7 @@ TEST(ShardedIndex, ReadsShardedSafetensorsInWeightMapOrder) {
 
 TEST(ShardedIndex, ReadsShardedPytorch) {
   const std::string dir = variant("sharded-bin");
-  Checkpoint ckpt;
-  try {
-    ckpt = read_sharded_index(dir + "/pytorch_model.bin.index.json");
-  } catch (const Error& e) {
-    if (std::string(e.what()).find("not supported yet") != std::string::npos) {
-      GTEST_SKIP() << "the PyTorch reader has not landed yet: " << e.what();
-    }
-    throw;
-  }
+  const Checkpoint ckpt = read_sharded_index(dir + "/pytorch_model.bin.index.json");
   EXPECT_EQ(ckpt.format, "sharded-pytorch");
   ASSERT_EQ(ckpt.files.size(), 4u);
   EXPECT_EQ(ckpt.files[3], dir + "/pytorch_model-00003-of-00003.bin");
