@@ -1,7 +1,10 @@
 #include "convert/hf_plan.h"
 
+#include <algorithm>
 #include <map>
 
+#include "formats/quote.h"
+#include "formats/tensor_view.h"
 #include "io/error.h"
 
 namespace ckpt {
@@ -43,6 +46,30 @@ std::vector<HfRowOrigin> invert_row_maps(const std::vector<const MappedTensor*>&
     }
   }
   return origin;
+}
+
+// Every byte size fits 64 bits, and the buffers made from `source`'s dimensions alone (a causal
+// mask is P * P bytes per layer) cost no more than the weights: a params.yaml of a few bytes
+// must not write terabytes. The floor keeps a tiny model's real masks (2048 positions) legal.
+void check_sizes(const std::vector<HfTensorPlan>& plan, const std::string& source) {
+  constexpr uint64_t kGeneratedFloor = uint64_t{1} << 30;
+  uint64_t weights = 0, generated = 0;
+  for (const HfTensorPlan& t : plan) {
+    const int64_t bytes = shape_bytes(t.spec.shape, t.spec.dtype);
+    if (bytes < 0) {
+      throw_bad_input(source, "tensor " + quoted(t.spec.name) + " of shape " +
+                                  shape_to_string(t.spec.shape) +
+                                  " has a byte size that overflows 64 bits");
+    }
+    // Each term is below 2^63 and there are fewer than 2^20 tensors; saturate anyway.
+    uint64_t& sum = t.sources.empty() ? generated : weights;
+    sum = std::min(sum + static_cast<uint64_t>(bytes), uint64_t{1} << 63);
+  }
+  if (generated > std::max(weights, kGeneratedFloor)) {
+    throw_bad_input(source, "its dimensions ask for " + std::to_string(generated) +
+                                " bytes of generated buffers (causal masks), more than the " +
+                                std::to_string(weights) + " bytes of the weights");
+  }
 }
 
 }  // namespace
@@ -91,6 +118,7 @@ std::vector<HfTensorPlan> make_hf_plan(const std::vector<MappedTensor>& rows,
     }
     plan.push_back(std::move(t));
   }
+  check_sizes(plan, source);
   return plan;
 }
 

@@ -32,8 +32,9 @@ struct HfTensorPlan {
 };
 
 // Throws Error(kBadInput) naming the bundle's index for a missing variable, one of the wrong
-// dtype or shape (`source` names the file the dimensions came from), or rows of an HF tensor
-// no variable gives.
+// dtype or shape (`source` names the file the dimensions came from), rows of an HF tensor no
+// variable gives, and (naming `source`) a tensor whose byte size overflows 64 bits or generated
+// buffers (causal masks) larger than both the weights and 1 GiB.
 std::vector<HfTensorPlan> make_hf_plan(const std::vector<MappedTensor>& rows,
                                        const TfBundleReader& tf, const std::string& source);
 

@@ -163,11 +163,6 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   const std::vector<HfTensorPlan> plan = make_hf_plan(rows, *tf, model.params.source);
   std::vector<TensorSpec> specs;
   for (const HfTensorPlan& t : plan) {
-    if (shape_bytes(t.spec.shape, t.spec.dtype) < 0) {  // e.g. a causal mask of a huge P
-      throw_bad_input(model.params.source, "tensor " + quoted(t.spec.name) + " of shape " +
-                                               shape_to_string(t.spec.shape) +
-                                               " has a byte size that overflows 64 bits");
-    }
     specs.push_back(t.spec);
     result.parameters += static_cast<uint64_t>(shape_numel(t.spec.shape));
   }
