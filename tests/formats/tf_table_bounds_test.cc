@@ -3,6 +3,7 @@
 #include "formats/tf_table_bounds.h"
 
 #include <gtest/gtest.h>
+#include <snappy.h>
 
 #include <filesystem>
 #include <string>
@@ -91,6 +92,46 @@ TEST(TfTableBounds, MalformedIndexBlocksAndShortFiles) {
             "b.index: corrupt index block: bad entry at offset 3");
   EXPECT_EQ(check(std::string(47, '\0')),
             "b.index: truncated: 47 bytes is too short for a table footer (48 bytes)");
+}
+
+// A snappy-compressed block: leveldb allocates the uncompressed length the block claims.
+std::string snappy_block(const std::string& raw) {
+  std::string out;
+  snappy::Compress(raw.data(), raw.size(), &out);
+  return out;
+}
+const std::string kSnappyTrailer("\x01\0\0\0\0", 5);
+
+TEST(TfTableBounds, ACompressedIndexBlockIsDecompressedAndItsHandlesChecked) {
+  const std::string ok = snappy_block(block({{"k", handle(0, 0)}}));
+  EXPECT_EQ(check(table(ok + kSnappyTrailer, handle(0, 0), handle(0, ok.size()))), "no error");
+  const std::string huge = snappy_block(block({{"k", handle(0, uint64_t{1} << 40)}}));
+  EXPECT_EQ(check(table(huge + kSnappyTrailer, handle(0, 0), handle(0, huge.size()))),
+            "b.index: data block (offset 0, size 1099511627776) runs past the end of the file "
+            "(74 bytes)");
+  std::string entry = block({{"k", handle(0, 0)}});
+  entry[2] = '\x7f';
+  const std::string bad = snappy_block(entry);
+  EXPECT_EQ(check(table(bad + kSnappyTrailer, handle(0, 0), handle(0, bad.size()))),
+            "b.index: corrupt index block: bad entry at offset 3 of the uncompressed block");
+}
+
+TEST(TfTableBounds, ACompressedBlockClaimingMoreThanSnappyEncodesIsRefused) {
+  // 10 bytes whose snappy preamble claims 2^32 - 1 uncompressed bytes: leveldb would allocate
+  // 4 GiB for them.
+  const std::string claim = std::string("\xff\xff\xff\xff\x0f", 5) + std::string(5, 'x');
+  EXPECT_EQ(check(table(claim + kSnappyTrailer, handle(0, 0), handle(0, claim.size()))),
+            "b.index: index block (offset 0, size 10) claims 4294967295 bytes once uncompressed, "
+            "more than snappy can encode in it");
+  // The same claim in a data block an uncompressed index names.
+  const std::string index = block({{"k", handle(0, claim.size())}});
+  const std::string blocks = claim + kSnappyTrailer + index + std::string(5, '\0');
+  EXPECT_EQ(check(table(blocks, handle(0, 0), handle(claim.size() + 5, index.size()))),
+            "b.index: data block (offset 0, size 10) claims 4294967295 bytes once uncompressed, "
+            "more than snappy can encode in it");
+  const std::string garbage(10, '\xff');  // no varint end
+  EXPECT_EQ(check(table(garbage + kSnappyTrailer, handle(0, 0), handle(0, garbage.size()))),
+            "b.index: index block (offset 0) has a corrupt snappy length");
 }
 
 }  // namespace
