@@ -55,28 +55,36 @@ void transpose_block(const uint8_t* const* rows, int64_t j0, int64_t j1, int64_t
 }
 
 #if defined(__SSE2__)
+// 4x4 SSE tiles into a contiguous 64x64 tile, then each tile row to its output row. Output rows
+// lie a power-of-two pitch apart, so 4x4 tiles stored straight into them keep 64 lines of one
+// cache set open at once (measured by bench/transpose_bench: 3.0 GB/s that way, 4.3 GB/s
+// through the tile); the tile makes every store to the panel a run of whole lines.
 void transpose_block_f32(const uint8_t* const* rows, int64_t j0, int64_t j1, int64_t c0, int64_t c1,
                          uint32_t* out, int64_t out_pitch) {
-  int64_t j = j0;
-  for (; j + 4 <= j1; j += 4) {
-    const auto* r0 = reinterpret_cast<const float*>(rows[j]);
-    const auto* r1 = reinterpret_cast<const float*>(rows[j + 1]);
-    const auto* r2 = reinterpret_cast<const float*>(rows[j + 2]);
-    const auto* r3 = reinterpret_cast<const float*>(rows[j + 3]);
-    int64_t c = c0;
-    for (; c + 4 <= c1; c += 4) {
+  if (j1 - j0 != kBlock || c1 - c0 != kBlock) {  // edges: element by element
+    transpose_block(rows, j0, j1, c0, c1, out, out_pitch, LoadF32{});
+    return;
+  }
+  alignas(64) float tile[kBlock * kBlock];
+  for (int64_t j = 0; j < kBlock; j += 4) {
+    const auto* r0 = reinterpret_cast<const float*>(rows[j0 + j]) + c0;
+    const auto* r1 = reinterpret_cast<const float*>(rows[j0 + j + 1]) + c0;
+    const auto* r2 = reinterpret_cast<const float*>(rows[j0 + j + 2]) + c0;
+    const auto* r3 = reinterpret_cast<const float*>(rows[j0 + j + 3]) + c0;
+    for (int64_t c = 0; c < kBlock; c += 4) {
       __m128 a = _mm_loadu_ps(r0 + c), b = _mm_loadu_ps(r1 + c);
       __m128 d = _mm_loadu_ps(r2 + c), e = _mm_loadu_ps(r3 + c);
       _MM_TRANSPOSE4_PS(a, b, d, e);
-      auto* o = reinterpret_cast<float*>(out + c * out_pitch + j);
-      _mm_storeu_ps(o, a);
-      _mm_storeu_ps(o + out_pitch, b);
-      _mm_storeu_ps(o + 2 * out_pitch, d);
-      _mm_storeu_ps(o + 3 * out_pitch, e);
+      float* o = tile + c * kBlock + j;
+      _mm_store_ps(o, a);
+      _mm_store_ps(o + kBlock, b);
+      _mm_store_ps(o + 2 * kBlock, d);
+      _mm_store_ps(o + 3 * kBlock, e);
     }
-    if (c < c1) transpose_block(rows, j, j + 4, c, c1, out, out_pitch, LoadF32{});
   }
-  if (j < j1) transpose_block(rows, j, j1, c0, c1, out, out_pitch, LoadF32{});
+  for (int64_t c = 0; c < kBlock; ++c) {
+    std::memcpy(out + (c0 + c) * out_pitch + j0, tile + c * kBlock, kBlock * 4);
+  }
 }
 #else
 void transpose_block_f32(const uint8_t* const* rows, int64_t j0, int64_t j1, int64_t c0, int64_t c1,
