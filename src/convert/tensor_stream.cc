@@ -17,6 +17,9 @@ constexpr int64_t kBlockRows = 64;  // input rows transposed, then released, tog
 constexpr int64_t kCopyPiece = int64_t{16} * 1024;   // elements copied then checksummed while hot
 constexpr int64_t kCopyGrain = int64_t{256} * 1024;  // elements per worker share unit in copies
 constexpr int64_t kReleaseElements = 1 << 20;        // copied elements between two releases
+// Input bytes transposed between two releases: each release (madvise) interrupts the other
+// core to flush its TLB, so a 64-row block (1 MiB of a 4096-wide matrix) is too little.
+constexpr int64_t kReleaseBytes = int64_t{4} << 20;
 
 // Per-worker crc32c pieces of one tensor, combined in storage order at the end.
 class PieceCrcs {
@@ -142,13 +145,14 @@ void stream_copy(const RowSource& s, WriteBehind& out, Workers& workers, PieceCr
 }
 
 // Fills out[(c - c0) * out_pitch + (j - j0)] = L[j, c] for j in [j0, j1), c in [c0, c1), the
-// input rows split across the workers in 64-row blocks, each block's pages released after it.
+// input rows split across the workers in 64-row blocks, their pages released every 4 MiB.
 // With `crcs`, every input row is also checksummed whole (the first panel of a tensor).
 void fill_panel(const RowSource& s, int64_t j0, int64_t j1, int64_t c0, int64_t c1, uint32_t* out,
                 int64_t out_pitch, Workers& workers, PieceCrcs* crcs) {
   workers.run(j0, j1, kBlockRows, [&](int64_t b, int64_t e) {
     const uint8_t* rows[kBlockRows];
     uint32_t crc = 0;
+    int64_t released = b;  // rows of this share handed back
     for (int64_t jb = b; jb < e; jb += kBlockRows) {
       const int64_t je = std::min(e, jb + kBlockRows);
       for (int64_t j = jb; j < je; ++j) rows[j - jb] = s.row(j) + c0 * s.item;
@@ -156,7 +160,10 @@ void fill_panel(const RowSource& s, int64_t j0, int64_t j1, int64_t c0, int64_t 
         crc = crc32c_extend(crc, s.row(jb), static_cast<size_t>((je - jb) * s.pitch));
       }
       transpose_rows(rows, s.dtype, je - jb, c1 - c0, out + (jb - j0), out_pitch);
-      s.release(jb, je);
+      if ((je - released) * s.pitch >= kReleaseBytes || je == e) {
+        s.release(released, je);
+        released = je;
+      }
     }
     if (crcs != nullptr) {
       crcs->add(static_cast<uint64_t>(b * s.pitch), crc, static_cast<uint64_t>((e - b) * s.pitch));
