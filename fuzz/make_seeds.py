@@ -198,18 +198,20 @@ def sharded_index_seeds():
     put("sharded_index", "wrong_shard.index.json", json.dumps(index, indent=2))
 
 
+def varint(buf, at):
+    """The LevelDB varint at buf[at]: (value, offset after it)."""
+    v = shift = 0
+    while True:
+        b = buf[at]
+        at += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return v, at
+
+
 def leveldb_values(table):
     """(key, value) of every entry in the uncompressed blocks of a LevelDB table."""
-    def varint(buf, at):
-        v = shift = 0
-        while True:
-            b = buf[at]
-            at += 1
-            v |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                return v, at
-
     def block(offset, size):
         data = table[offset:offset + size]
         if table[offset + size] != 0:
@@ -262,18 +264,10 @@ def with_snappy_index_block(table):
     """The same table with its (last) index block snappy-compressed, as literals only: TF never
     compresses, but leveldb reads such a block, so the bounds check must see one."""
     footer = table[-48:]
-    values, at = [], 0
-    for _ in range(4):
-        v = shift = 0
-        while True:
-            b = footer[at]
-            at += 1
-            v |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                break
-        values.append(v)
-    meta_offset, meta_size, index_offset, index_size = values
+    meta_offset, at = varint(footer, 0)
+    meta_size, at = varint(footer, at)
+    index_offset, at = varint(footer, at)
+    index_size, _ = varint(footer, at)
     assert index_offset + index_size + 5 == len(table) - 48
     raw = table[index_offset:index_offset + index_size]
     packed = leveldb_varint(len(raw))
