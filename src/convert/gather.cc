@@ -13,29 +13,6 @@ namespace {
 
 constexpr int64_t kTileRows = 16;  // one 64-byte line of float32 input per tile column
 
-struct LoadF32 {
-  uint32_t operator()(const uint8_t* base, int64_t i) const {
-    uint32_t v;
-    std::memcpy(&v, base + i * 4, 4);
-    return v;
-  }
-};
-struct LoadF16 {
-  const uint32_t* table = f16_to_f32_table();
-  uint32_t operator()(const uint8_t* base, int64_t i) const {
-    uint16_t v;
-    std::memcpy(&v, base + i * 2, 2);
-    return table[v];
-  }
-};
-struct LoadBF16 {
-  uint32_t operator()(const uint8_t* base, int64_t i) const {
-    uint16_t v;
-    std::memcpy(&v, base + i * 2, 2);
-    return bf16_bits_to_f32_bits(v);
-  }
-};
-
 template <class Load>
 void gather_with(const Gather& g, int64_t r0, int64_t r1, uint32_t* out, Load load) {
   const int64_t cols = g.cols;

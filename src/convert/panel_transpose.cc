@@ -16,29 +16,6 @@ namespace {
 
 constexpr int64_t kBlock = 64;  // input rows x output rows per cache/TLB block
 
-struct LoadF32 {
-  uint32_t operator()(const uint8_t* p, int64_t i) const {
-    uint32_t v;
-    std::memcpy(&v, p + i * 4, 4);
-    return v;
-  }
-};
-struct LoadF16 {
-  const uint32_t* table = f16_to_f32_table();
-  uint32_t operator()(const uint8_t* p, int64_t i) const {
-    uint16_t v;
-    std::memcpy(&v, p + i * 2, 2);
-    return table[v];
-  }
-};
-struct LoadBF16 {
-  uint32_t operator()(const uint8_t* p, int64_t i) const {
-    uint16_t v;
-    std::memcpy(&v, p + i * 2, 2);
-    return bf16_bits_to_f32_bits(v);
-  }
-};
-
 void require_float(DType dtype) {
   if (dtype != DType::kF32 && dtype != DType::kF16 && dtype != DType::kBF16) {
     throw std::invalid_argument("panel_transpose: dtype " + std::string(dtype_name(dtype)) +
