@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "formats/checkpoint.h"
+
 namespace ckpt::fuzz {
 
 class MemFile {
@@ -39,6 +41,19 @@ inline uint32_t touch(const uint8_t* p, uint64_t n) {
   uint32_t acc = 0;
   for (uint64_t i = 0; i < n; ++i) acc = acc * 31 + p[i];
   return acc;
+}
+
+// Every view of a reader's result must lie inside its mapped file (else the reader has a bug:
+// trap), and all its bytes are read.
+inline void touch_views(const Checkpoint& ck) {
+  uint32_t acc = 0;
+  for (const TensorView& v : ck.tensors) {
+    if (v.offset > v.file->size() || v.span_bytes() > v.file->size() - v.offset) {
+      __builtin_trap();
+    }
+    acc += touch(v.data(), v.span_bytes());
+  }
+  (void)acc;
 }
 
 }  // namespace ckpt::fuzz

@@ -13,14 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!mem.ok()) return 0;
   try {
     const Checkpoint ck = read_pytorch_file(mem.path());
-    uint32_t acc = 0;
-    for (const TensorView& v : ck.tensors) {
-      if (v.offset > v.file->size() || v.span_bytes() > v.file->size() - v.offset) {
-        __builtin_trap();  // a view reaching outside the file is a reader bug
-      }
-      acc += fuzz::touch(v.data(), v.span_bytes());
-    }
-    (void)acc;
+    fuzz::touch_views(ck);
   } catch (const Error&) {
   }
   return 0;
