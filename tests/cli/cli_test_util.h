@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "formats/tf_bundle_reader.h"
 #include "formats/tf_bundle_writer.h"
@@ -15,6 +16,14 @@
 #include "test_util.h"
 
 namespace ckpt {
+
+// The files convert writes into its output directory, in the order a directory listing sorts.
+inline const std::vector<std::string> kOutputFiles{"checkpoint",
+                                                   "keys.json",
+                                                   "params.yaml",
+                                                   "shapes.json",
+                                                   "tf_model.ckpt.data-00000-of-00001",
+                                                   "tf_model.ckpt.index"};
 
 // name -> sha256 of the raw bytes of every variable in the bundle at `dir`/tf_model.ckpt.
 inline std::map<std::string, std::string> bundle_hashes(const std::string& dir) {

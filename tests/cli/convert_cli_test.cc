@@ -7,13 +7,6 @@
 namespace ckpt {
 namespace {
 
-const std::vector<std::string> kOutputFiles{"checkpoint",
-                                            "keys.json",
-                                            "params.yaml",
-                                            "shapes.json",
-                                            "tf_model.ckpt.data-00000-of-00001",
-                                            "tf_model.ckpt.index"};
-
 struct Variant {
   std::string dir;  // relative to tests/data
   bool share;

@@ -11,13 +11,6 @@
 namespace ckpt {
 namespace {
 
-const std::vector<std::string> kOutputFiles{"checkpoint",
-                                            "keys.json",
-                                            "params.yaml",
-                                            "shapes.json",
-                                            "tf_model.ckpt.data-00000-of-00001",
-                                            "tf_model.ckpt.index"};
-
 std::string gelu_note(const std::string& dir) {
   return "ckptconv: note: " + dir +
          "/config.json: hidden_act \"gelu\" is the exact (erf) gelu; the Cerebras model will use "

@@ -16,13 +16,6 @@
 namespace ckpt {
 namespace {
 
-const std::vector<std::string> kOutputFiles{"checkpoint",
-                                            "keys.json",
-                                            "params.yaml",
-                                            "shapes.json",
-                                            "tf_model.ckpt.data-00000-of-00001",
-                                            "tf_model.ckpt.index"};
-
 // The buffers HF GPT-NeoX checkpoints may hold; they are not model weights.
 bool is_neox_buffer(const std::string& name) {
   for (const char* suffix :
