@@ -26,6 +26,13 @@ inline const std::vector<std::string> kOutputFiles{"checkpoint",
                                                    "tf_model.ckpt.index"};
 
 // name -> sha256 of the raw bytes of every variable in the bundle at `dir`/tf_model.ckpt.
+// The TF bundles in directories `a` and `b` are byte for byte the same (data and index).
+inline void expect_same_bundle(const std::string& a, const std::string& b) {
+  for (const char* f : {"/tf_model.ckpt.data-00000-of-00001", "/tf_model.ckpt.index"}) {
+    EXPECT_TRUE(read_file(a + f) == read_file(b + f)) << a << " and " << b << " differ in " << f;
+  }
+}
+
 inline std::map<std::string, std::string> bundle_hashes(const std::string& dir) {
   auto reader = TfBundleReader::open(dir + "/tf_model.ckpt");
   std::map<std::string, std::string> out;
