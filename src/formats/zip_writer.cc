@@ -70,7 +70,7 @@ void ZipWriter::begin_entry(const std::string& name, uint64_t size) {
     if (e.name == name)
       throw_bad_input(out_.final_path(), "zip entry '" + name + "' written twice");
   }
-  const uint64_t offset = out_.size();
+  const uint64_t offset = appender_.size();
   const bool zip64 = size >= kMax32;
   Bytes h;
   h.u32(0x04034b50).u16(zip64 ? kNeedZip64 : kNeedPlain).u16(kFlagUtf8).u16(0).u16(0).u16(0);
@@ -82,7 +82,7 @@ void ZipWriter::begin_entry(const std::string& name, uint64_t size) {
   h.u16(name.size()).u16(zip64_extra + 4 + pad).raw(name);
   if (zip64) h.u16(0x0001).u16(16).u64(size).u64(size);
   h.u16(kPaddingId).u16(pad).fill(pad, 'Z');
-  out_.write(h.bytes());
+  appender_.append(h.bytes());
   entries_.push_back({name, offset, size, 0});
   open_ = true;
   written_ = 0;
@@ -97,7 +97,7 @@ void ZipWriter::append(std::span<const uint8_t> bytes) {
                                            std::to_string(e.size) + " bytes");
   }
   crc_ = static_cast<uint32_t>(crc32_z(crc_, bytes.data(), bytes.size()));
-  out_.write(bytes);
+  appender_.append(bytes);
   written_ += bytes.size();
 }
 
@@ -112,7 +112,7 @@ void ZipWriter::end_entry() {
   e.crc = crc_;
   Bytes crc;
   crc.u32(e.crc);
-  out_.write_at(e.header_offset + 14, crc.bytes());  // the local header's crc slot
+  appender_.patch(e.header_offset + 14, crc.bytes());  // the local header's crc slot
   open_ = false;
 }
 
@@ -124,7 +124,7 @@ void ZipWriter::add_entry(const std::string& name, std::span<const uint8_t> byte
 
 void ZipWriter::finish() {
   if (open_ || finished_) throw_bad_input(out_.final_path(), "zip archive finished out of turn");
-  const uint64_t cd_offset = out_.size();
+  const uint64_t cd_offset = appender_.size();
   Bytes cd;
   for (const Entry& e : entries_) {
     Bytes extra;
@@ -140,9 +140,9 @@ void ZipWriter::finish() {
       for (uint8_t b : extra.bytes()) cd.fill(1, b);
     }
   }
-  out_.write(cd.bytes());
+  appender_.append(cd.bytes());
   const uint64_t cd_size = cd.size();
-  const uint64_t end64_offset = out_.size();
+  const uint64_t end64_offset = appender_.size();
   const uint64_t n = entries_.size();
   Bytes end;
   end.u32(0x06064b50).u64(44).u16(kMadeBy).u16(kNeedZip64).u32(0).u32(0);
@@ -151,7 +151,8 @@ void ZipWriter::finish() {
   const uint64_t n16 = n >= 0xFFFF ? 0xFFFF : n;
   end.u32(0x06054b50).u16(0).u16(0).u16(n16).u16(n16);
   end.u32(clamp32(cd_size)).u32(clamp32(cd_offset)).u16(0);
-  out_.write(end.bytes());
+  appender_.append(end.bytes());
+  appender_.flush();
   finished_ = true;
 }
 

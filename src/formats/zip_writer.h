@@ -3,9 +3,10 @@
 // writer does, so storages can be mapped and read in place), crc32 is computed while the data
 // streams through, and ZIP64 records are written so entries and offsets may exceed 4 GiB.
 //
-// Layout per entry: local header (sizes known up front, crc patched in after the data via
-// OutputFile::write_at), data. Then the central directory, the ZIP64 end record and locator,
-// and the classic end record.
+// Layout per entry: local header (sizes known up front, crc patched in after the data), data.
+// Then the central directory, the ZIP64 end record and locator, and the classic end record.
+// Everything goes through a DirectAppender, so the tensor data reaches the disk with direct
+// I/O instead of through the page cache.
 #pragma once
 
 #include <cstdint>
@@ -13,14 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "io/direct_appender.h"
 #include "io/output_file.h"
 
 namespace ckpt {
 
 class ZipWriter {
  public:
-  // Appends to `out` (which must be empty); the caller commits it after finish().
-  explicit ZipWriter(OutputFile& out) : out_(out) {}
+  // Appends to `out` (which must be empty); the caller commits it after finish(), which
+  // writes everything out. REQUIRES: `out` outlives the writer and nothing else writes to it.
+  explicit ZipWriter(OutputFile& out) : out_(out), appender_(out) {}
 
   // Starts an entry of exactly `size` bytes. Throws Error(kBadInput) for a duplicate name or
   // when the previous entry is unfinished.
@@ -44,6 +47,7 @@ class ZipWriter {
   };
 
   OutputFile& out_;
+  DirectAppender appender_;
   std::vector<Entry> entries_;
   bool open_ = false;
   bool finished_ = false;

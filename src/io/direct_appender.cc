@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace ckpt {
 
@@ -25,6 +26,19 @@ void DirectAppender::write_block() {
   if (!aligned || !file_.write_direct(written_, block)) file_.write_at(written_, block);
   written_ += fill_;
   fill_ = 0;
+}
+
+void DirectAppender::patch(uint64_t offset, std::span<const uint8_t> bytes) {
+  if (offset > size() || bytes.size() > size() - offset) {
+    throw std::out_of_range("DirectAppender::patch past the bytes appended");
+  }
+  if (offset < written_) {  // the part already in the file
+    const auto n = static_cast<size_t>(std::min<uint64_t>(bytes.size(), written_ - offset));
+    file_.write_at(offset, bytes.first(n));
+    bytes = bytes.subspan(n);
+    offset += n;
+  }
+  if (!bytes.empty()) std::memcpy(block_.data() + (offset - written_), bytes.data(), bytes.size());
 }
 
 void DirectAppender::flush() {

@@ -24,6 +24,12 @@ class DirectAppender {
   void append(std::span<const uint8_t> bytes);
   // Writes what is buffered; the file then holds everything appended so far.
   void flush();
+  // Bytes appended so far (written or buffered): the offset the next append lands at.
+  uint64_t size() const { return written_ + fill_; }
+  // Overwrites bytes appended earlier (a header field known only after its data), in the block
+  // or, for bytes already written, in the file. REQUIRES: offset + bytes.size() <= size()
+  // (checked: std::out_of_range).
+  void patch(uint64_t offset, std::span<const uint8_t> bytes);
 
  private:
   void write_block();
