@@ -11,7 +11,9 @@
 #   bench/full_size.sh [LAYERS=28] [WORKDIR=/work/benchdata/full] [MODES="warm cold"]
 #
 # Per command it prints wall seconds, the ratio to its baseline, CPU seconds (user + sys)
-# and CPU seconds per GB of input (for verify: of the HF input), peak RSS, read syscalls
+# and CPU seconds per GB of input (for verify: of the HF input), the baseline's own CPU per GB
+# of the same input (cp + sync, or cat of both files: what merely moving the bytes costs this
+# machine), peak RSS, read syscalls
 # (read, pread64, readv, preadv, preadv2, copy_file_range, io_uring_enter: strace -c -f
 # with a seccomp filter, so untraced calls cost nothing) and minor page faults.
 # warm: the page cache is left as the previous command left it (at full size a checkpoint is
@@ -57,25 +59,28 @@ measure() {
 }
 
 gb() { awk -v b="$(du -cb "$@" | tail -1 | cut -f1)" 'BEGIN { printf "%.2f", b / 1e9 }'; }
-row() {  # mode input command baseline_label baseline_wall input_gb
-  printf "| %s | %s | %s | %.1f s | %s %.1f s | %.2f | %s s | %.2f | %d MiB | %s | %s |\n" \
+row() {  # mode input command baseline_label baseline_wall input_gb baseline_cpu
+  printf "| %s | %s | %s | %.1f s | %s %.1f s | %.2f | %s s | %.2f | %.2f | %d MiB | %s | %s |\n" \
     "$1" "$2" "$3" "$WALL" "$4" "$5" "$(awk -v a="$WALL" -v b="$5" 'BEGIN { print a / b }')" \
-    "$CPU" "$(awk -v c="$CPU" -v g="$6" 'BEGIN { print c / g }')" "$RSS_MB" "$READS_N" "$FAULTS"
+    "$CPU" "$(awk -v c="$CPU" -v g="$6" 'BEGIN { print c / g }')" \
+    "$(awk -v c="$7" -v g="$6" 'BEGIN { print c / g }')" "$RSS_MB" "$READS_N" "$FAULTS"
 }
 
 baseline_cp() {  # mode, files: cp + sync of the files into a scratch dir, then deleted
   local mode=$1; shift
   rm -rf "$WORK/copy"; mkdir -p "$WORK/copy"
   prepare "$mode" "$@"
-  /usr/bin/time -f "%e" -o "$WORK/t" sh -c "cp $* '$WORK/copy/' && sync"
-  CP=$(cat "$WORK/t"); rm -rf "$WORK/copy" "$WORK/t"
+  /usr/bin/time -f "%e %U %S" -o "$WORK/t" sh -c "cp $* '$WORK/copy/' && sync"
+  read -r CP user sys < "$WORK/t"; rm -rf "$WORK/copy" "$WORK/t"
+  CP_CPU=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')
 }
 
 baseline_cat() {  # mode, files
   local mode=$1; shift
   prepare "$mode" "$@"
-  /usr/bin/time -f "%e" -o "$WORK/t" sh -c "cat $* > /dev/null"
-  CAT=$(cat "$WORK/t"); rm -f "$WORK/t"
+  /usr/bin/time -f "%e %U %S" -o "$WORK/t" sh -c "cat $* > /dev/null"
+  read -r CAT user sys < "$WORK/t"; rm -f "$WORK/t"
+  CAT_CPU=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')
 }
 
 convert_and_verify() {  # input label, HF dir, weights file
@@ -86,18 +91,18 @@ convert_and_verify() {  # input label, HF dir, weights file
     baseline_cp "$mode" "$weights"
     prepare "$mode" "$weights"
     measure "$BIN" convert --input_dir "$hf" --output_dir "$cs" --no-progress
-    row "$mode" "$label $size GB" convert "cp+sync" "$CP" "$size"
+    row "$mode" "$label $size GB" convert "cp+sync" "$CP" "$size" "$CP_CPU"
     sync
     baseline_cat "$mode" "$weights" "$cs/tf_model.ckpt.data-00000-of-00001"
     prepare "$mode" "$weights" "$cs/tf_model.ckpt.data-00000-of-00001"
     measure "$BIN" verify --input_dir "$hf" --output_dir "$cs" --no-progress
-    row "$mode" "$label $size GB" verify "cat both" "$CAT" "$size"
+    row "$mode" "$label $size GB" verify "cat both" "$CAT" "$size" "$CAT_CPU"
   done
 }
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(df -h "$WORK" | awk 'NR==2{print $1}'), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| mode | input | command | wall | baseline | ratio | CPU | CPU/GB | peak RSS | read syscalls | minor faults |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| mode | input | command | wall | baseline | ratio | CPU | CPU/GB | baseline CPU/GB | peak RSS | read syscalls | minor faults |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 "$GEN" "$WORK/hf-st" "$LAYERS" > /dev/null
 convert_and_verify safetensors "$WORK/hf-st" "$WORK/hf-st/model.safetensors"
 rm -rf "$WORK/hf-st"
@@ -111,12 +116,12 @@ for mode in $MODES; do
   baseline_cp "$mode" "$data"
   prepare "$mode" "$data"
   measure "$BIN" to-hf --input_dir "$WORK/cs" --output_dir "$WORK/hf-back" --no-progress
-  row "$mode" "TF bundle $size GB" "to-hf" "cp+sync" "$CP" "$size"
+  row "$mode" "TF bundle $size GB" "to-hf" "cp+sync" "$CP" "$size" "$CP_CPU"
 done
 rm -rf "$WORK/hf-back"
 prepare warm "$data"
 measure "$BIN" to-hf --input_dir "$WORK/cs" --output_dir "$WORK/hf-bin" --format bin --no-progress
-row warm "TF bundle $size GB" "to-hf --format bin" "cp+sync" "$CP" "$size"
+row warm "TF bundle $size GB" "to-hf --format bin" "cp+sync" "$CP" "$size" "$CP_CPU"
 rm -rf "$WORK/cs"
 convert_and_verify "torch zip" "$WORK/hf-bin" "$WORK/hf-bin/pytorch_model.bin"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
