@@ -72,8 +72,8 @@ struct HfRows {
       const int64_t first = source_row(j);
       int64_t n = 1;
       while (j + n < j1 && source_row(j + n) == first + n) ++n;
-      view->file->release(view->offset + static_cast<uint64_t>(first * s0 * item),
-                          static_cast<uint64_t>(n * s0 * item));
+      view->file->release_behind(view->offset + static_cast<uint64_t>(first * s0 * item),
+                                 static_cast<uint64_t>(n * s0 * item));
       j += n;
     }
   }
@@ -293,8 +293,8 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
   Findings found;
   const uint8_t* tf_raw = tf.data();
   auto release_tf = [&](int64_t b, int64_t e) {
-    tf.file->release(tf.offset + static_cast<uint64_t>(b * cols * tf_item),
-                     static_cast<uint64_t>((e - b) * cols * tf_item));
+    tf.file->release_behind(tf.offset + static_cast<uint64_t>(b * cols * tf_item),
+                            static_cast<uint64_t>((e - b) * cols * tf_item));
   };
   for (int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
     check_interrupted();
@@ -347,7 +347,8 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
       release_tf(r0, r1);
     }
   }
-  hf.file->release(hf.offset, hf.span_bytes());
+  hf.file->release(hf.offset, hf.span_bytes());  // what the walk's chunks left
+  tf.file->release(tf.offset, tf.byte_size());
   CompareOutcome out;
   out.crc32c = found.crc();
   out.mismatches = found.count();

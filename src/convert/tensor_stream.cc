@@ -67,11 +67,12 @@ struct RowSource {
   int64_t source_row(int64_t j) const { return map.empty() ? j : map[static_cast<size_t>(j)]; }
   const uint8_t* row(int64_t j) const { return base + source_row(j) * pitch; }
 
-  // Drops the mapping's pages of logical elements [f0, f1) (flat, row-major over L).
+  // Hands back the mapping's pages of logical elements [f0, f1) (flat, row-major over L), in
+  // whole 2 MiB chunks (MappedFile::release_behind); stream() releases the rest at the end.
   void release_elements(int64_t f0, int64_t f1) const {
     if (map.empty()) {  // one contiguous range
-      view->file->release(view->offset + static_cast<uint64_t>(f0 * item),
-                          static_cast<uint64_t>((f1 - f0) * item));
+      view->file->release_behind(view->offset + static_cast<uint64_t>(f0 * item),
+                                 static_cast<uint64_t>((f1 - f0) * item));
     } else if (cols > 0) {
       release(f0 / cols, (f1 + cols - 1) / cols);
     }
@@ -84,8 +85,8 @@ struct RowSource {
       const int64_t first = source_row(j);
       int64_t k = j + 1;
       while (k < j1 && source_row(k) == first + (k - j)) ++k;
-      view->file->release(view->offset + static_cast<uint64_t>(first * pitch),
-                          static_cast<uint64_t>((k - j) * pitch));
+      view->file->release_behind(view->offset + static_cast<uint64_t>(first * pitch),
+                                 static_cast<uint64_t>((k - j) * pitch));
       j = k;
     }
   }

@@ -91,6 +91,16 @@ void MappedFile::read_ahead(uint64_t offset, uint64_t length) const {
                 POSIX_FADV_WILLNEED);
 }
 
+void MappedFile::release_behind(uint64_t offset, uint64_t length) const {
+  constexpr uint64_t kChunk = uint64_t{2} << 20;
+  if (!contains(offset, length)) return;
+  const uint64_t begin = offset / kChunk * kChunk;
+  const uint64_t end = (offset + length) / kChunk * kChunk;
+  if (data_ != nullptr && begin < end) {
+    madvise(const_cast<uint8_t*>(data_ + begin), end - begin, MADV_DONTNEED);
+  }
+}
+
 void MappedFile::release(uint64_t offset, uint64_t length) const {
   uint64_t b = 0;
   uint64_t e = 0;

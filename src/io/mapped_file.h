@@ -37,6 +37,12 @@ class MappedFile {
   // input no longer counts in the resident set. The page cache keeps them; touching them
   // again maps them again.
   void release(uint64_t offset, uint64_t length) const;
+  // For a walk that hands back what it has consumed, piece after piece: drops the whole
+  // 2 MiB-aligned chunks of [floor(offset), floor(offset + length)) (floor to 2 MiB). A large
+  // page-cache folio is then dropped whole, never split by a partial release and mapped again
+  // by the next touch inside it; consecutive pieces tile the file without gaps. What the last
+  // piece leaves (its tail chunk) is for a release() of the whole range when the walk ends.
+  void release_behind(uint64_t offset, uint64_t length) const;
 
  private:
   MappedFile(std::string path, int fd, const uint8_t* data, uint64_t size);
