@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "convert/row_map.h"
 #include "io/crc32c.h"
 #include "io/interrupt.h"
 
@@ -60,22 +61,12 @@ struct HfRows {
   int64_t s1 = 1;  // element stride inside a row
   std::span<const int64_t> map;
 
-  int64_t source_row(int64_t j) const { return map.empty() ? j : map[static_cast<size_t>(j)]; }
   const uint8_t* at(int64_t j, int64_t col) const {
-    return base + (source_row(j) * s0 + col * s1) * item;
+    return base + (source_row(map, j) * s0 + col * s1) * item;
   }
-  // Drops the mapping's pages of rows [j0, j1) (contiguous tensors only): runs of
-  // consecutive source rows, one release each.
+  // Hands back the mapping's pages of rows [j0, j1) (contiguous tensors only).
   void release(int64_t j0, int64_t j1) const {
-    if (!view->is_contiguous()) return;
-    for (int64_t j = j0; j < j1;) {
-      const int64_t first = source_row(j);
-      int64_t n = 1;
-      while (j + n < j1 && source_row(j + n) == first + n) ++n;
-      view->file->release_behind(view->offset + static_cast<uint64_t>(first * s0 * item),
-                                 static_cast<uint64_t>(n * s0 * item));
-      j += n;
-    }
+    if (view->is_contiguous()) release_rows(*view, map, j0, j1, s0 * item);
   }
 };
 
@@ -242,13 +233,7 @@ HfRows make_hf_rows(const TensorView& hf, TensorOp op, std::span<const int64_t> 
   if (op == TensorOp::kTranspose && hf.shape.size() != 2) {
     throw std::invalid_argument("compare_tensor: a transpose of a non-matrix '" + hf.name + "'");
   }
-  for (int64_t r : row_map) {
-    if (r < 0 || r >= first) {
-      throw std::invalid_argument("compare_tensor: row_map entry " + std::to_string(r) +
-                                  " outside [0, " + std::to_string(first) + ") for '" + hf.name +
-                                  "'");
-    }
-  }
+  check_row_map(row_map, first, "compare_tensor", hf.name);
   return h;
 }
 

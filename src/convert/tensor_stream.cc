@@ -7,6 +7,7 @@
 
 #include "convert/gather.h"
 #include "convert/panel_transpose.h"
+#include "convert/row_map.h"
 #include "io/crc32c.h"
 #include "io/interrupt.h"
 
@@ -14,6 +15,7 @@ namespace ckpt {
 namespace {
 
 constexpr int64_t kBlockRows = 64;  // input rows transposed, then released, together
+constexpr int64_t kGrainRows = 16;  // rows per worker share unit, and panels/chunks round to it
 constexpr int64_t kCopyPiece = int64_t{16} * 1024;   // elements copied then checksummed while hot
 constexpr int64_t kCopyGrain = int64_t{256} * 1024;  // elements per worker share unit in copies
 constexpr int64_t kReleaseElements = 1 << 20;        // copied elements between two releases
@@ -64,8 +66,7 @@ struct RowSource {
   int64_t pitch = 0;  // bytes between source rows
   std::span<const int64_t> map;
 
-  int64_t source_row(int64_t j) const { return map.empty() ? j : map[static_cast<size_t>(j)]; }
-  const uint8_t* row(int64_t j) const { return base + source_row(j) * pitch; }
+  const uint8_t* row(int64_t j) const { return base + source_row(map, j) * pitch; }
 
   // Hands back the mapping's pages of logical elements [f0, f1) (flat, row-major over L), in
   // whole 2 MiB chunks (MappedFile::release_behind); stream() releases the rest at the end.
@@ -77,19 +78,8 @@ struct RowSource {
       release(f0 / cols, (f1 + cols - 1) / cols);
     }
   }
-
-  // Drops the mapping's pages of logical rows [j0, j1): one release per run of consecutive
-  // source rows (the identity map is one run).
-  void release(int64_t j0, int64_t j1) const {
-    for (int64_t j = j0; j < j1;) {
-      const int64_t first = source_row(j);
-      int64_t k = j + 1;
-      while (k < j1 && source_row(k) == first + (k - j)) ++k;
-      view->file->release_behind(view->offset + static_cast<uint64_t>(first * pitch),
-                                 static_cast<uint64_t>((k - j) * pitch));
-      j = k;
-    }
-  }
+  // The same for logical rows [j0, j1).
+  void release(int64_t j0, int64_t j1) const { release_rows(*view, map, j0, j1, pitch); }
 };
 
 RowSource make_row_source(const TensorView& src, std::span<const int64_t> row_map) {
@@ -103,13 +93,7 @@ RowSource make_row_source(const TensorView& src, std::span<const int64_t> row_ma
   s.pitch = s.cols * s.item;
   s.map = row_map;
   s.rows = row_map.empty() ? first : static_cast<int64_t>(row_map.size());
-  for (int64_t r : row_map) {
-    if (r < 0 || r >= first) {
-      throw std::invalid_argument("stream_tensor: row_map entry " + std::to_string(r) +
-                                  " outside [0, " + std::to_string(first) + ") for '" + src.name +
-                                  "'");
-    }
-  }
+  check_row_map(row_map, first, "stream_tensor", src.name);
   return s;
 }
 
@@ -175,10 +159,11 @@ void fill_panel(const RowSource& s, int64_t j0, int64_t j1, int64_t c0, int64_t 
 // Output [cols, rows]: output row c is L's column c. A buffer holds a panel of whole output
 // rows; an output row larger than a buffer goes out in pieces of input rows.
 void stream_transposed(const RowSource& s, WriteBehind& out, Workers& workers, PieceCrcs* crcs) {
+  if (s.rows == 0) return;  // stream() never calls with no elements; the divisions need rows
   const auto per_buffer = static_cast<int64_t>(out.buffer_bytes() / 4);
   if (s.rows <= per_buffer) {
     int64_t n = std::min(s.cols, per_buffer / s.rows);
-    if (n > 16) n -= n % 16;
+    if (n > kGrainRows) n -= n % kGrainRows;
     for (int64_t c0 = 0; c0 < s.cols; c0 += n) {
       check_interrupted();
       const int64_t c1 = std::min(s.cols, c0 + n);
@@ -220,12 +205,12 @@ void stream_gathered(const Gather& g, WriteBehind& out, Workers& workers) {
     return;
   }
   int64_t per_chunk = std::max<int64_t>(1, per_buffer / std::max<int64_t>(1, g.cols));
-  if (per_chunk > 16) per_chunk -= per_chunk % 16;
+  if (per_chunk > kGrainRows) per_chunk -= per_chunk % kGrainRows;
   for (int64_t r0 = 0; r0 < g.rows; r0 += per_chunk) {
     check_interrupted();
     const int64_t r1 = std::min(g.rows, r0 + per_chunk);
     auto* buf = reinterpret_cast<uint32_t*>(out.acquire());
-    workers.run(r0, r1, 16,
+    workers.run(r0, r1, kGrainRows,
                 [&](int64_t b, int64_t e) { gather_rows(g, b, e, buf + (b - r0) * g.cols); });
     out.submit(reinterpret_cast<uint8_t*>(buf), static_cast<size_t>((r1 - r0) * g.cols) * 4);
   }
@@ -276,14 +261,14 @@ void read_logical_rows(const TensorView& view, TensorOp op, int64_t j0, int64_t 
       fill_panel(s, 0, s.rows, j0, j1, dst, s.rows, workers, nullptr);
       return;
     }
-    workers.run(j0, j1, 16, [&](int64_t b, int64_t e) {
+    workers.run(j0, j1, kGrainRows, [&](int64_t b, int64_t e) {
       for (int64_t j = b; j < e; ++j) widen_run(s.row(j), s.dtype, s.cols, dst + (j - j0) * s.cols);
       s.release(b, e);
     });
     return;
   }
   const Gather rows = make_row_gather(view, op);
-  workers.run(j0, j1, 16,
+  workers.run(j0, j1, kGrainRows,
               [&](int64_t b, int64_t e) { gather_rows(rows, b, e, dst + (b - j0) * rows.cols); });
 }
 
