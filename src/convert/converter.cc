@@ -15,10 +15,6 @@
 namespace ckpt {
 namespace {
 
-// How far the page cache is filled ahead of the tensor being converted (a cold input is read
-// sequentially while the previous tensor is transposed).
-constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;
-
 std::string join(const std::string& dir, const std::string& name) {
   return (std::filesystem::path(dir) / name).string();
 }
@@ -67,7 +63,7 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
     for (const PlannedTensor& p : plan.writes) {
       ranges.push_back({p.source->file, p.source->offset, p.source->span_bytes()});
     }
-    ReadAhead ahead(std::move(ranges), kReadAheadBytes);
+    ReadAhead ahead(std::move(ranges));
     for (size_t i = 0; i < plan.writes.size(); ++i) {
       const PlannedTensor& p = plan.writes[i];
       stream_tensor(*p.source, p.row.op, p.row.rows(), {p.row.tf_name, DType::kF32, p.row.tf_shape},

@@ -22,9 +22,6 @@
 namespace ckpt {
 namespace {
 
-// How far the page cache is filled ahead of the variable being read (see converter.cc).
-constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;
-
 namespace fs = std::filesystem;
 
 TableBounds bundle_bounds(const TfBundleReader& tf) {
@@ -194,7 +191,7 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
         ranges.push_back({view.file, view.offset, view.byte_size()});
       }
     }
-    ReadAhead ahead(std::move(ranges), kReadAheadBytes);
+    ReadAhead ahead(std::move(ranges));
     size_t consumed = 0;
     for (const HfTensorPlan& t : plan) {
       // A trained checkpoint may have been damaged since it was written: every variable's

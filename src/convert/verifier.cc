@@ -22,8 +22,6 @@ std::string hex32(uint32_t v) {
   return buf;
 }
 
-constexpr uint64_t kReadAheadBytes = uint64_t{1} << 30;  // page cache filled ahead of the compare
-
 // Layouts compare_tensor can index: anything contiguous, or a 1-D / 2-D strided view.
 bool indexable(const TensorView& t) { return t.is_contiguous() || t.shape.size() <= 2; }
 
@@ -98,7 +96,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       ranges.push_back({src.file, src.offset, 0});
     }
   }
-  ReadAhead ahead(std::move(ranges), kReadAheadBytes);
+  ReadAhead ahead(std::move(ranges));
   size_t paired = 0;
   progress.start("verify", total_bytes);
   for (const MappedTensor& r : rows) {

@@ -23,8 +23,12 @@ class ReadAhead {
     uint64_t length = 0;
   };
 
+  // How far the commands keep the page cache filled ahead of the tensor they work on: a cold
+  // input is read sequentially while the previous tensor is transposed or compared.
+  static constexpr uint64_t kDefaultWindow = uint64_t{1} << 30;
+
   // Starts reading ahead from ranges[0]. REQUIRES: every range's file is non-null.
-  ReadAhead(std::vector<Range> ranges, uint64_t window_bytes);
+  ReadAhead(std::vector<Range> ranges, uint64_t window_bytes = kDefaultWindow);
   // Stops the thread (it finishes at most one piece first).
   ~ReadAhead();
   ReadAhead(const ReadAhead&) = delete;
