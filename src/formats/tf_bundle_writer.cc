@@ -8,10 +8,8 @@
 // given the crc TF computes for strings, so a TF2 bundle can be rewritten byte for byte.
 #include "formats/tf_bundle_writer.h"
 
-#include <cstdlib>
-#include <cstring>
+#include <algorithm>
 #include <memory>
-#include <new>
 #include <set>
 #include <vector>
 
