@@ -132,6 +132,10 @@ TEST(TfTableBounds, ACompressedBlockClaimingMoreThanSnappyEncodesIsRefused) {
   const std::string garbage(10, '\xff');  // no varint end
   EXPECT_EQ(check(table(garbage + kSnappyTrailer, handle(0, 0), handle(0, garbage.size()))),
             "b.index: index block (offset 0) has a corrupt snappy length");
+  // A plausible length, then a copy from 5 bytes back before anything was written.
+  const std::string bad_copy("\x0a\x01\x05", 3);
+  EXPECT_EQ(check(table(bad_copy + kSnappyTrailer, handle(0, 0), handle(0, bad_copy.size()))),
+            "b.index: corrupt index block: its snappy data does not decompress");
 }
 
 }  // namespace
