@@ -15,10 +15,9 @@
 namespace ckpt {
 namespace {
 
-constexpr int64_t kTile = 16;                 // 16x16 element tiles for transposed compares
-constexpr int64_t kHfBlockRows = 64;          // HF rows compared, then released, together
-constexpr uint64_t kChunkBytes = 112u << 20;  // TF bytes per chunk: fewer walks down HF
-constexpr int64_t kReleaseBytes = 1 << 20;    // compared bytes between two releases
+constexpr int64_t kTile = 16;               // 16x16 element tiles for transposed compares
+constexpr int64_t kHfBlockRows = 64;        // HF rows compared, then released, together
+constexpr int64_t kReleaseBytes = 1 << 20;  // compared bytes between two releases
 
 uint32_t bits_of(float f) {
   uint32_t b;
@@ -207,6 +206,25 @@ class Findings {
   Mismatch first_;
 };
 
+// compare_tensor's walk over the TF rows: contiguous [rows, cols] (0-d and 1-d tensors are one
+// row), `per_chunk` rows at a time.
+struct TfChunks {
+  int64_t cols = 1;
+  int64_t rows = 0;
+  int64_t item = 4;
+  int64_t per_chunk = 1;
+
+  explicit TfChunks(const TensorView& tf)
+      : cols(tf.shape.empty() ? 1 : tf.shape.back()),
+        rows(cols == 0 ? 0 : tf.numel() / cols),
+        item(static_cast<int64_t>(dtype_size(tf.dtype))) {
+    // Half-precision rows are widened into a float32 buffer of the chunk's size: a quarter.
+    const uint64_t bytes = tf.dtype == DType::kF32 ? kCompareChunkBytes : kCompareChunkBytes / 4;
+    per_chunk = std::max<int64_t>(1, static_cast<int64_t>(bytes / std::max<int64_t>(1, cols * 4)));
+  }
+  uint64_t byte_offset(int64_t row) const { return static_cast<uint64_t>(row * cols * item); }
+};
+
 HfRows make_hf_rows(const TensorView& hf, TensorOp op, std::span<const int64_t> row_map) {
   HfRows h;
   h.view = &hf;
@@ -255,43 +273,53 @@ float widen_half(uint16_t h) {
   return negative ? -magnitude : magnitude;
 }
 
+std::vector<ChunkReader::Range> compare_chunks(const TensorView& tf) {
+  std::vector<ChunkReader::Range> out;
+  const TfChunks chunks(tf);
+  for (int64_t r0 = 0; r0 < chunks.rows; r0 += chunks.per_chunk) {
+    const int64_t r1 = std::min(chunks.rows, r0 + chunks.per_chunk);
+    const uint64_t length = chunks.byte_offset(r1 - r0);
+    if (length <= kCompareChunkBytes) {
+      out.push_back({tf.file, tf.offset + chunks.byte_offset(r0), length});
+    }
+  }
+  return out;
+}
+
 CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, TensorOp op,
-                              std::span<const int64_t> row_map, Workers& workers) {
+                              std::span<const int64_t> row_map, Workers& workers,
+                              ChunkReader* tf_chunks) {
   if (!tf.is_contiguous() ||
       (tf.dtype != DType::kF32 && tf.dtype != DType::kF16 && tf.dtype != DType::kBF16)) {
     throw std::invalid_argument("compare_tensor: '" + tf.name +
                                 "' is not a contiguous float32/float16/bfloat16 tensor");
   }
-  // TF is a contiguous [rows, cols]; 0-d and 1-d tensors are one row. Half-precision TF rows
-  // (a trained checkpoint's) are widened a chunk at a time into `widened` and compared from there.
-  const int64_t cols = tf.shape.empty() ? 1 : tf.shape.back();
-  const int64_t rows = cols == 0 ? 0 : tf.numel() / cols;
-  const auto tf_item = static_cast<int64_t>(dtype_size(tf.dtype));
+  // Half-precision TF rows (a trained checkpoint's) are widened a chunk at a time into
+  // `widened` and compared from there.
+  const TfChunks chunks(tf);
+  const int64_t cols = chunks.cols, rows = chunks.rows, tf_item = chunks.item;
   const bool wide = tf.dtype != DType::kF32;
   const HfRows src = make_hf_rows(hf, op, row_map);
   const bool transposed = op == TensorOp::kTranspose;
-  const uint64_t chunk_bytes = wide ? kChunkBytes / 4 : kChunkBytes;  // bounds `widened`
-  const int64_t rows_per_chunk =
-      std::max<int64_t>(1, static_cast<int64_t>(chunk_bytes / std::max<int64_t>(1, cols * 4)));
-  std::vector<uint32_t> widened(wide ? static_cast<size_t>(std::min(rows, rows_per_chunk) * cols)
+  std::vector<uint32_t> widened(wide ? static_cast<size_t>(std::min(rows, chunks.per_chunk) * cols)
                                      : 0);
   Findings found;
-  const uint8_t* tf_raw = tf.data();
   auto release_tf = [&](int64_t b, int64_t e) {
-    tf.file->release_behind(tf.offset + static_cast<uint64_t>(b * cols * tf_item),
-                            static_cast<uint64_t>((e - b) * cols * tf_item));
+    tf.file->release_behind(tf.offset + chunks.byte_offset(b), chunks.byte_offset(e - b));
   };
-  for (int64_t r0 = 0; r0 < rows; r0 += rows_per_chunk) {
+  for (int64_t r0 = 0; r0 < rows; r0 += chunks.per_chunk) {
     check_interrupted();
-    const int64_t r1 = std::min(rows, r0 + rows_per_chunk);
-    const uint8_t* tf_data = tf_raw;  // float32 TF rows from row t0 on
-    int64_t t0 = 0;
+    const int64_t r1 = std::min(rows, r0 + chunks.per_chunk);
+    const uint64_t at = tf.offset + chunks.byte_offset(r0), length = chunks.byte_offset(r1 - r0);
+    // TF rows [r0, r1) as stored, then as float32 (t0 = r0: both start at row r0).
+    const uint8_t* tf_raw =
+        tf_chunks != nullptr ? tf_chunks->get(tf.file, at, length).data() : tf.file->data() + at;
+    const uint8_t* tf_data = tf_raw;
+    const int64_t t0 = r0;
     if (wide) {
-      workers.run(0, (r1 - r0) * cols, int64_t{64} * 1024, [&](int64_t b, int64_t e) {
-        widen_tf(tf.dtype, tf_raw + r0 * cols * tf_item, b, e, widened.data());
-      });
+      workers.run(0, (r1 - r0) * cols, int64_t{64} * 1024,
+                  [&](int64_t b, int64_t e) { widen_tf(tf.dtype, tf_raw, b, e, widened.data()); });
       tf_data = reinterpret_cast<const uint8_t*>(widened.data());
-      t0 = r0;
     }
     // TF rows split across the workers: crc32c of each share, and for a copy the compare in
     // the same pass while the rows are in cache.
@@ -301,7 +329,7 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
       int64_t released = b;
       for (int64_t r = b; r < e; r += kTile) {
         const int64_t re = std::min(e, r + kTile);
-        crc = crc32c_extend(crc, tf_raw + r * cols * tf_item,
+        crc = crc32c_extend(crc, tf_raw + (r - r0) * cols * tf_item,
                             static_cast<size_t>((re - r) * cols * tf_item));
         if (transposed) continue;  // the TF rows are needed again below
         by_dtype(src.dtype, [&](auto d) {

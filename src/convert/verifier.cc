@@ -8,6 +8,7 @@
 #include "convert/training_state.h"
 #include "formats/checkpoint_discovery.h"
 #include "formats/tf_bundle_reader.h"
+#include "io/chunk_reader.h"
 #include "io/crc32c.h"
 #include "io/error.h"
 #include "io/read_ahead.h"
@@ -80,23 +81,23 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
   }
 
   Workers workers(opt.threads);
-  // Both sides of every pair, in the order they are compared, read ahead of the compare.
-  std::vector<ReadAhead::Range> ranges;
+  // Every pair's HF side is read ahead into the page cache (its walk may be strided) and its
+  // TF side a chunk at a time into verify's own buffers (sequential, O_DIRECT when not cached).
+  std::vector<ReadAhead::Range> hf_ranges;
+  std::vector<ChunkReader::Range> tf_chunks;
   for (const MappedTensor& r : rows) {
     const TfBundleEntry* entry = r.tf_name.empty() ? nullptr : tf->find(r.tf_name);
     auto hf_it = hf_by_name.find(r.hf_name);
     if (entry == nullptr || hf_it == hf_by_name.end()) continue;
     const TensorView& src = *hf_it->second;
+    hf_ranges.push_back({src.file, src.offset, src.span_bytes()});
     try {
-      const TensorView view = tf->view(*entry);
-      ranges.push_back({src.file, src.offset, src.span_bytes()});
-      ranges.push_back({view.file, view.offset, view.byte_size()});
+      for (ChunkReader::Range& c : compare_chunks(tf->view(*entry))) tf_chunks.push_back(c);
     } catch (const Error&) {  // reported by the compare loop below
-      ranges.push_back({src.file, src.offset, 0});
-      ranges.push_back({src.file, src.offset, 0});
     }
   }
-  ReadAhead ahead(std::move(ranges));
+  ReadAhead ahead(std::move(hf_ranges));
+  ChunkReader tf_reader(std::move(tf_chunks), kCompareChunkBytes);
   size_t paired = 0;
   progress.start("verify", total_bytes);
   for (const MappedTensor& r : rows) {
@@ -111,7 +112,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       problem(r.tf_name, "its HF source '" + r.hf_name + "' is missing from the HF checkpoint");
       continue;
     }
-    ahead.consumed(2 * paired++);  // the pairs before this one are done
+    ahead.consumed(paired++);  // the pairs before this one are done
     const TensorView& src = *hf_it->second;
     // convert writes float32; a training run may have saved bfloat16/float16 weights.
     if (entry->dtype != DType::kF32 && entry->dtype != DType::kBF16 &&
@@ -135,7 +136,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       continue;
     }
     const TensorView view = tf->view(*entry);
-    const CompareOutcome c = compare_tensor(view, src, r.op, r.rows(), workers);
+    const CompareOutcome c = compare_tensor(view, src, r.op, r.rows(), workers, &tf_reader);
     if (crc32c_mask(c.crc32c) != entry->masked_crc32c) {
       problem(r.tf_name, "crc32c mismatch (stored " + hex32(entry->masked_crc32c) + ", computed " +
                              hex32(crc32c_mask(c.crc32c)) + ")");

@@ -80,15 +80,25 @@ std::span<const uint8_t> MappedFile::bytes(uint64_t offset, uint64_t length,
 void MappedFile::read_ahead(uint64_t offset, uint64_t length) const {
   if (data_ == nullptr || offset >= size_) return;
   const uint64_t begin = offset / kPage * kPage, end = offset + std::min(length, size_ - offset);
-  if (begin >= end) return;
-  std::vector<unsigned char> resident((end - begin + kPage - 1) / kPage);
-  if (mincore(const_cast<uint8_t*>(data_ + begin), end - begin, resident.data()) == 0) {
-    bool all = true;
-    for (unsigned char r : resident) all = all && (r & 1) != 0;
-    if (all) return;
-  }
+  if (begin >= end || resident_bytes(offset, length) == end - offset) return;
   posix_fadvise(fd_, static_cast<off_t>(begin), static_cast<off_t>(end - begin),
                 POSIX_FADV_WILLNEED);
+}
+
+uint64_t MappedFile::resident_bytes(uint64_t offset, uint64_t length) const {
+  if (data_ == nullptr || offset >= size_) return 0;
+  const uint64_t begin = offset / kPage * kPage, end = offset + std::min(length, size_ - offset);
+  if (begin >= end) return 0;
+  std::vector<unsigned char> resident((end - begin + kPage - 1) / kPage);
+  if (mincore(const_cast<uint8_t*>(data_ + begin), end - begin, resident.data()) != 0) return 0;
+  uint64_t pages = 0;
+  for (unsigned char r : resident) pages += r & 1;
+  return std::min(pages * kPage, end - offset);
+}
+
+int MappedFile::open_direct() const {
+  const std::string self = "/proc/self/fd/" + std::to_string(fd_);
+  return ::open(self.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
 }
 
 void MappedFile::release_behind(uint64_t offset, uint64_t length) const {

@@ -33,6 +33,12 @@ class MappedFile {
   // cold disk is read sequentially ahead of a walk that will touch the range in any order.
   // Out-of-range parts are ignored (a hint, never an error).
   void read_ahead(uint64_t offset, uint64_t length) const;
+  // How many bytes of [offset, offset + length) the page cache holds (whole pages counted,
+  // mincore). 0 for an out-of-range or empty range.
+  uint64_t resident_bytes(uint64_t offset, uint64_t length) const;
+  // A new read-only descriptor of this same file opened with O_DIRECT (through
+  // /proc/self/fd), or -1 when the file system refuses direct I/O. The caller closes it.
+  int open_direct() const;
   // Drops this mapping's pages inside [offset, offset + length) (whole pages only): consumed
   // input no longer counts in the resident set. The page cache keeps them; touching them
   // again maps them again.

@@ -1,0 +1,114 @@
+// ChunkReader: planned ranges arrive in order with their bytes whether they were read with
+// O_DIRECT (the page cache does not hold them) or copied from the mapping (it does); ranges
+// the consumer skips are never waited for, unplanned requests are answered from the mapping,
+// and a read that fails is an Error naming the file.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "io/chunk_reader.h"
+#include "test_util.h"
+
+namespace ckpt {
+namespace {
+
+constexpr uint64_t kCapacity = uint64_t{2} << 20;
+
+// A file of `size` bytes where no two nearby positions hold the same byte pattern.
+std::string pattern(size_t size) {
+  std::string s(size, '\0');
+  for (size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 2654435761u) >> 13);
+  return s;
+}
+
+// Drops the file's (clean) pages from the page cache, so a range of it is read directly.
+void evict(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(fdatasync(fd), 0);
+  ASSERT_EQ(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+  ::close(fd);
+}
+
+std::string str(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
+
+struct Fixture {
+  TempDir dir;
+  std::string path = dir / "data.bin";
+  std::string bytes = pattern(3 * kCapacity + 12345);
+  MappedFilePtr file;
+  // Unaligned starts and lengths, one range reaching the (unaligned) end of the file.
+  std::vector<ChunkReader::Range> plan;
+
+  Fixture() {
+    write_file(path, bytes);
+    file = MappedFile::open(path);
+    plan = {{file, 1, 1000},
+            {file, 4095, 70000},
+            {file, 100000, kCapacity},
+            {file, bytes.size() - 5000, 5000}};
+  }
+  std::string want(const ChunkReader::Range& r) const { return bytes.substr(r.offset, r.length); }
+};
+
+TEST(ChunkReader, UncachedRangesAreReadDirectlyInOrder) {
+  Fixture f;
+  evict(f.path);
+  ASSERT_EQ(f.file->resident_bytes(0, f.bytes.size()), 0u);
+  ChunkReader reader(f.plan, kCapacity);
+  for (const ChunkReader::Range& r : f.plan) {
+    EXPECT_TRUE(str(reader.get(f.file, r.offset, r.length)) == f.want(r)) << r.offset;
+  }
+  EXPECT_EQ(reader.counts().direct, 4u);
+  EXPECT_EQ(reader.counts().copied, 0u);
+}
+
+TEST(ChunkReader, CachedRangesAreCopiedFromTheMapping) {
+  Fixture f;
+  ASSERT_EQ(read_file(f.path).size(), f.bytes.size());  // the page cache holds it now
+  ASSERT_EQ(f.file->resident_bytes(0, f.bytes.size()), f.bytes.size());
+  ChunkReader reader(f.plan, kCapacity);
+  for (const ChunkReader::Range& r : f.plan) {
+    EXPECT_TRUE(str(reader.get(f.file, r.offset, r.length)) == f.want(r)) << r.offset;
+  }
+  EXPECT_EQ(reader.counts().copied, 4u);
+  EXPECT_EQ(reader.counts().direct, 0u);
+}
+
+TEST(ChunkReader, SkippedRangesAreDroppedAndOthersComeFromTheMapping) {
+  Fixture f;
+  evict(f.path);
+  ChunkReader reader(f.plan, kCapacity);
+  const ChunkReader::Range& last = f.plan[3];
+  EXPECT_TRUE(str(reader.get(f.file, last.offset, last.length)) == f.want(last));
+  // The first range was passed over: asking for it now is an unplanned request.
+  EXPECT_TRUE(str(reader.get(f.file, 1, 1000)) == f.want({f.file, 1, 1000}));
+  EXPECT_TRUE(str(reader.get(f.file, 7, 3)) == f.want({f.file, 7, 3}));
+  EXPECT_THROW(reader.get(f.file, f.bytes.size() - 1, 2), Error);  // beyond the file
+}
+
+TEST(ChunkReader, ATruncatedFileIsAnErrorNamingIt) {
+  Fixture f;
+  evict(f.path);
+  ASSERT_EQ(truncate(f.path.c_str(), 50000), 0);
+  ChunkReader reader(f.plan, kCapacity);
+  EXPECT_TRUE(str(reader.get(f.file, 1, 1000)) == f.want({f.file, 1, 1000}));
+  EXPECT_EQ(error_of([&] { reader.get(f.file, 4095, 70000); }),
+            f.path + ": ended while being read (truncated?)");
+}
+
+TEST(ChunkReader, RefusesRangesItCannotHold) {
+  Fixture f;
+  EXPECT_THROW(ChunkReader({{f.file, 0, kCapacity + 1}}, kCapacity), std::invalid_argument);
+  EXPECT_THROW(ChunkReader({{f.file, f.bytes.size(), 1}}, kCapacity), std::invalid_argument);
+  EXPECT_THROW(ChunkReader({{nullptr, 0, 1}}, kCapacity), std::invalid_argument);
+  ChunkReader empty({}, kCapacity);
+  EXPECT_TRUE(str(empty.get(f.file, 2, 5)) == f.bytes.substr(2, 5));
+}
+
+}  // namespace
+}  // namespace ckpt
