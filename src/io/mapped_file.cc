@@ -112,9 +112,13 @@ void MappedFile::release_behind(uint64_t offset, uint64_t length) const {
 }
 
 void MappedFile::release(uint64_t offset, uint64_t length) const {
+  if (data_ == nullptr || !contains(offset, length)) return;
+  // The mapping's last page is the file's alone, however little of it the file fills.
+  const uint64_t reach =
+      offset + length == size_ ? (size_ + kPage - 1) / kPage * kPage - offset : length;
   uint64_t b = 0;
   uint64_t e = 0;
-  if (data_ != nullptr && contains(offset, length) && inner_pages(offset, length, &b, &e)) {
+  if (inner_pages(offset, reach, &b, &e)) {
     madvise(const_cast<uint8_t*>(data_ + b), e - b, MADV_DONTNEED);
   }
 }

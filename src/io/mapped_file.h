@@ -39,10 +39,12 @@ class MappedFile {
   // A new read-only descriptor of this same file opened with O_DIRECT (through
   // /proc/self/fd), or -1 when the file system refuses direct I/O. The caller closes it.
   int open_direct() const;
-  // Drops this mapping's pages inside [offset, offset + length) (whole pages only): consumed
-  // input no longer counts in the resident set. The page cache keeps them; touching them
-  // again maps them again.
+  // Drops this mapping's pages inside [offset, offset + length) (whole pages only; a range
+  // that reaches the end of the file includes its last, partial page): consumed input no
+  // longer counts in the resident set. The page cache keeps them; touching them again maps
+  // them again.
   void release(uint64_t offset, uint64_t length) const;
+
   // For a walk that hands back what it has consumed, piece after piece: drops the whole
   // 2 MiB-aligned chunks of [floor(offset), floor(offset + length)) (floor to 2 MiB). A large
   // page-cache folio is then dropped whole, never split by a partial release and mapped again

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include "formats/checkpoint_discovery.h"
@@ -133,6 +135,35 @@ TEST(Discovery, UnknownFile) {
             dir / "notes.txt" +
                 ": not a checkpoint file this tool reads (expected *.safetensors, *.index.json, "
                 "*.bin, *.pt, *.pth or a TensorFlow bundle)");
+}
+
+// The resident set of `path`'s mappings in this process, from /proc/self/smaps (kB).
+long mapped_kb(const std::string& path) {
+  const std::string want = fs::canonical(path).string();
+  std::istringstream smaps(read_file("/proc/self/smaps"));
+  long kb = 0;
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    if (line.find('-') < line.find(' ') && line.find(' ') != std::string::npos &&
+        std::isxdigit(static_cast<unsigned char>(line[0]))) {
+      inside = line.size() >= want.size() &&
+               line.compare(line.size() - want.size(), want.size(), want) == 0;
+    } else if (inside && line.rfind("Rss:", 0) == 0) {
+      kb += std::stol(line.substr(4));
+    }
+  }
+  return kb;
+}
+
+// Opening reads headers spread over the file (a zip's local header before every tensor): the
+// pages that touched are handed back before any tensor is read, so none stays resident.
+TEST(Discovery, OpeningLeavesNoPageOfTheFileMapped) {
+  for (const std::string& dir : {test_data("gptj-tiny"), variant("legacy-fp32"),
+                                 variant("safetensors"), variant("sharded-bin")}) {
+    const Checkpoint ckpt = open_checkpoint(dir);
+    ASSERT_FALSE(ckpt.tensors.empty()) << dir;
+    for (const std::string& file : ckpt.files) EXPECT_EQ(mapped_kb(file), 0) << file;
+  }
 }
 
 }  // namespace
