@@ -136,6 +136,7 @@ void ChunkReader::fill(Slot& slot, const Range& r) {
     fds_[&file] = -1;  // this file system refuses direct reads: copy from now on
     ::close(fd);
   }
+  file.read_ahead(r.offset, r.length);  // the pages the cache lacks, while the rest is copied
   for (uint64_t at = 0; at < r.length; at += kCopyPiece) {
     const uint64_t n = std::min(kCopyPiece, r.length - at);
     std::memcpy(slot.buffer.data() + at, file.data() + r.offset + at, static_cast<size_t>(n));
