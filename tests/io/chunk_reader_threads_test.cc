@@ -53,6 +53,12 @@ struct Fixture {
             {file, bytes.size() - 5000, 5000}};
   }
   std::string want(const ChunkReader::Range& r) const { return bytes.substr(r.offset, r.length); }
+  // Takes every planned range in order and checks its bytes.
+  void take_all(ChunkReader& reader) const {
+    for (const ChunkReader::Range& r : plan) {
+      EXPECT_TRUE(str(reader.get(file, r.offset, r.length)) == want(r)) << r.offset;
+    }
+  }
 };
 
 TEST(ChunkReader, UncachedRangesAreReadDirectlyInOrder) {
@@ -60,9 +66,7 @@ TEST(ChunkReader, UncachedRangesAreReadDirectlyInOrder) {
   evict(f.path);
   ASSERT_EQ(f.file->resident_bytes(0, f.bytes.size()), 0u);
   ChunkReader reader(f.plan, kCapacity);
-  for (const ChunkReader::Range& r : f.plan) {
-    EXPECT_TRUE(str(reader.get(f.file, r.offset, r.length)) == f.want(r)) << r.offset;
-  }
+  f.take_all(reader);
   EXPECT_EQ(reader.counts().direct, 4u);
   EXPECT_EQ(reader.counts().copied, 0u);
 }
@@ -72,9 +76,7 @@ TEST(ChunkReader, CachedRangesAreCopiedFromTheMapping) {
   ASSERT_EQ(read_file(f.path).size(), f.bytes.size());  // the page cache holds it now
   ASSERT_EQ(f.file->resident_bytes(0, f.bytes.size()), f.bytes.size());
   ChunkReader reader(f.plan, kCapacity);
-  for (const ChunkReader::Range& r : f.plan) {
-    EXPECT_TRUE(str(reader.get(f.file, r.offset, r.length)) == f.want(r)) << r.offset;
-  }
+  f.take_all(reader);
   EXPECT_EQ(reader.counts().copied, 4u);
   EXPECT_EQ(reader.counts().direct, 0u);
 }
