@@ -90,7 +90,10 @@ TEST(ChunkReader, SkippedRangesAreDroppedAndOthersComeFromTheMapping) {
   // The first range was passed over: asking for it now is an unplanned request.
   EXPECT_TRUE(str(reader.get(f.file, 1, 1000)) == f.want({f.file, 1, 1000}));
   EXPECT_TRUE(str(reader.get(f.file, 7, 3)) == f.want({f.file, 7, 3}));
-  EXPECT_THROW(reader.get(f.file, f.bytes.size() - 1, 2), Error);  // beyond the file
+  const std::string end = std::to_string(f.bytes.size());
+  EXPECT_EQ(error_of([&] { reader.get(f.file, f.bytes.size() - 1, 2); }),
+            f.path + ": a chunk at offset " + std::to_string(f.bytes.size() - 1) +
+                " (2 bytes) lies beyond the end of the file (" + end + " bytes)");
 }
 
 TEST(ChunkReader, ATruncatedFileIsAnErrorNamingIt) {
