@@ -123,4 +123,10 @@ void MappedFile::release(uint64_t offset, uint64_t length) const {
   }
 }
 
+void MappedFile::drop_cached(uint64_t offset, uint64_t length) const {
+  if (data_ == nullptr || !contains(offset, length) || length == 0) return;
+  release(offset, length);  // mapped pages cannot be dropped
+  posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_DONTNEED);
+}
+
 }  // namespace ckpt
