@@ -70,6 +70,16 @@ inline void write_file(const std::string& path, const std::string& bytes) {
 }
 
 // Sorted names of the entries of `dir` (hidden ones included).
+// Drops the file's (clean) pages from the page cache, so the next read of it is cold. False
+// when that was not possible.
+inline bool evict_from_page_cache(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = fdatasync(fd) == 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+  ::close(fd);
+  return ok;
+}
+
 inline std::vector<std::string> list_dir(const std::string& dir) {
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir))

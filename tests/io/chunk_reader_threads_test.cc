@@ -25,15 +25,6 @@ std::string pattern(size_t size) {
   return s;
 }
 
-// Drops the file's (clean) pages from the page cache, so a range of it is read directly.
-void evict(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(fdatasync(fd), 0);
-  ASSERT_EQ(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
-  ::close(fd);
-}
-
 std::string str(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
 
 struct Fixture {
@@ -63,7 +54,7 @@ struct Fixture {
 
 TEST(ChunkReader, UncachedRangesAreReadDirectlyInOrder) {
   Fixture f;
-  evict(f.path);
+  ASSERT_TRUE(evict_from_page_cache(f.path));
   ASSERT_EQ(f.file->resident_bytes(0, f.bytes.size()), 0u);
   ChunkReader reader(f.plan, kCapacity);
   f.take_all(reader);
@@ -83,7 +74,7 @@ TEST(ChunkReader, CachedRangesAreCopiedFromTheMapping) {
 
 TEST(ChunkReader, SkippedRangesAreDroppedAndOthersComeFromTheMapping) {
   Fixture f;
-  evict(f.path);
+  ASSERT_TRUE(evict_from_page_cache(f.path));
   ChunkReader reader(f.plan, kCapacity);
   const ChunkReader::Range& last = f.plan[3];
   EXPECT_TRUE(str(reader.get(f.file, last.offset, last.length)) == f.want(last));
@@ -98,7 +89,7 @@ TEST(ChunkReader, SkippedRangesAreDroppedAndOthersComeFromTheMapping) {
 
 TEST(ChunkReader, ATruncatedFileIsAnErrorNamingIt) {
   Fixture f;
-  evict(f.path);
+  ASSERT_TRUE(evict_from_page_cache(f.path));
   ASSERT_EQ(truncate(f.path.c_str(), 50000), 0);
   ChunkReader reader(f.plan, kCapacity);
   EXPECT_TRUE(str(reader.get(f.file, 1, 1000)) == f.want({f.file, 1, 1000}));

@@ -1,5 +1,6 @@
 // MappedFile's releases are hints to the kernel: whatever they drop, the bytes read through
-// the mapping afterwards are the file's, and ranges outside the file are ignored.
+// the mapping afterwards are the file's, and ranges outside the file are ignored. What the
+// page cache holds is observable (mincore): drop_cached empties a range.
 #include "io/mapped_file.h"
 
 #include <gtest/gtest.h>
@@ -41,6 +42,25 @@ TEST(MappedFile, ReleasedRangesReadBackTheFile) {
   file->release_behind(4 * kMiB, UINT64_MAX);
   file->release(UINT64_MAX, 2);
   EXPECT_TRUE(all() == bytes);
+}
+
+TEST(MappedFile, DropCachedEmptiesTheRangeAndKeepsTheRest) {
+  TempDir dir;
+  std::string bytes(6 * kMiB, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 4096);
+  write_file(dir / "f.bin", bytes);
+  ASSERT_TRUE(evict_from_page_cache(dir / "f.bin"));         // written back: its pages are clean
+  ASSERT_EQ(read_file(dir / "f.bin").size(), bytes.size());  // cached now
+  const auto file = MappedFile::open(dir / "f.bin");
+  EXPECT_EQ(file->bytes(0, file->size(), "all")[3 * kMiB], static_cast<uint8_t>(bytes[3 * kMiB]));
+  file->drop_cached(2 * kMiB, 2 * kMiB);  // mapped pages too
+  EXPECT_EQ(file->resident_bytes(2 * kMiB, 2 * kMiB), 0u);
+  EXPECT_EQ(file->resident_bytes(0, 2 * kMiB), 2 * kMiB);
+  EXPECT_EQ(file->resident_bytes(4 * kMiB, 2 * kMiB), 2 * kMiB);
+  const auto v = file->bytes(0, file->size(), "all");
+  EXPECT_TRUE(std::string(reinterpret_cast<const char*>(v.data()), v.size()) == bytes);
+  file->drop_cached(file->size(), 1);  // outside the file: ignored
+  file->drop_cached(1, UINT64_MAX);
 }
 
 }  // namespace

@@ -18,15 +18,6 @@ namespace {
 // 2 MiB-aligned ranges: a large page-cache folio never straddles two of them.
 constexpr uint64_t kRange = uint64_t{2} << 20;
 
-// Drops the file's (clean) pages from the page cache.
-void evict(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(fdatasync(fd), 0);
-  ASSERT_EQ(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
-  ::close(fd);
-}
-
 struct Fixture {
   TempDir dir;
   std::string path = dir / "data.bin";
@@ -56,7 +47,7 @@ struct Fixture {
 
 TEST(ReadAhead, RangesItBroughtIntoTheCacheAreDroppedOnceConsumed) {
   Fixture f;
-  evict(f.path);
+  ASSERT_TRUE(evict_from_page_cache(f.path));
   ASSERT_EQ(f.file->resident_bytes(0, f.bytes.size()), 0u);
   {
     ReadAhead ahead(f.ranges);
@@ -73,7 +64,7 @@ TEST(ReadAhead, RangesItBroughtIntoTheCacheAreDroppedOnceConsumed) {
 
 TEST(ReadAhead, RangesTheCacheHeldStayCached) {
   Fixture f;
-  evict(f.path);
+  ASSERT_TRUE(evict_from_page_cache(f.path));
   // Only the middle range is cached when the walk begins.
   const int fd = ::open(f.path.c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
