@@ -151,6 +151,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
     result.parameters += static_cast<uint64_t>(view.numel());
     progress.advance(view.byte_size());
   }
+  ahead.consumed(paired);  // the last pair is done too
   progress.finish();
   return result;
 }
