@@ -3,8 +3,10 @@
 # `sync; echo 3 > /proc/sys/vm/drop_caches` (needs root): through the mapping with the pages
 # left in the page cache (what `cat` and `cp` do), the same with each 64 MiB dropped from the
 # cache once read (MappedFile::drop_cached: later reads reuse its page frames), and O_DIRECT
-# into one reused buffer. Every byte is touched each way. Prints wall, user + sys CPU and CPU
-# per GB, ROUNDS times each.
+# into one reused buffer; and `panels`: convert's walk of a transposed matrix (256 MiB matrices
+# of 16384 rows, 4 panels of 4 KiB of every row) without the transpose, each matrix dropped
+# once walked. Every byte is touched each way. Prints wall, user + sys CPU and CPU per GB,
+# ROUNDS times each.
 #
 #   bench/page_cache_floor.sh FILE [ROUNDS=2]
 #
@@ -21,7 +23,7 @@ GB=$(awk -v b="$(stat -c %s "$FILE")" 'BEGIN { printf "%.2f", b / 1e9 }')
 echo "file $FILE, $GB GB"
 printf '%-7s %8s %8s %8s %8s\n' mode wall user sys CPU/GB
 for round in $(seq "$ROUNDS"); do
-  for mode in keep drop direct; do
+  for mode in keep drop direct panels; do
     sync; echo 3 > /proc/sys/vm/drop_caches; sleep 2
     t=$(mktemp)
     /usr/bin/time -f "%e %U %S" -o "$t" "$BIN" "$FILE" "$mode" > /dev/null
