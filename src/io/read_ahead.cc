@@ -40,6 +40,8 @@ void ReadAhead::consumed(size_t count) {
   cv_.notify_all();
 }
 
+// A page the kernel is still reading (a read-ahead issued just as the consumer finished the
+// range) cannot be dropped and stays cached: a few pages at most, the rest of the range goes.
 void ReadAhead::drop_until(size_t count) {
   for (; dropped_ < count; ++dropped_) {
     const Range& r = ranges_[dropped_];
