@@ -62,13 +62,15 @@ bool looks_like_torch(const MappedFile& file) {
 
 Checkpoint open_file(const std::string& path) {
   {
+    // Mapped once and handed to the reader: the mapping notes what the page cache held before
+    // anything is read (MappedFile::cached_at_open), and reading the magic pulls pages in.
     MappedFilePtr head = MappedFile::open(path);
     refuse_git_lfs_pointer(*head);
     if (ends_with(path, ".index.json")) return read_sharded_index(path);
-    if (ends_with(path, ".safetensors")) return read_safetensors_file(path);
+    if (ends_with(path, ".safetensors")) return read_safetensors_file(head);
     if (ends_with(path, ".bin") || ends_with(path, ".pt") || ends_with(path, ".pth") ||
         looks_like_torch(*head)) {
-      return read_pytorch_file(path);
+      return read_pytorch_file(head);
     }
   }
   // PREFIX.index or PREFIX.data-NNNNN-of-MMMMM of a TF bundle.

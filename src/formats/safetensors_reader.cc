@@ -178,7 +178,11 @@ void check_tiling(const std::string& path, const std::vector<Entry>& entries,
 }  // namespace
 
 Checkpoint read_safetensors_file(const std::string& path) {
-  MappedFilePtr file = MappedFile::open(path);
+  return read_safetensors_file(MappedFile::open(path));
+}
+
+Checkpoint read_safetensors_file(const MappedFilePtr& file) {
+  const std::string& path = file->path();
   if (file->size() < 8) {
     throw_bad_input(path, "file is " + std::to_string(file->size()) +
                               " bytes, too short for a safetensors header length (8 bytes)");

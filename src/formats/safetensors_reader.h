@@ -6,10 +6,14 @@
 #include <string>
 
 #include "formats/checkpoint.h"
+#include "io/mapped_file.h"
 
 namespace ckpt {
 
 // Tensors in data-offset order; `__metadata__` is ignored.
 Checkpoint read_safetensors_file(const std::string& path);
+// The same for a file already mapped (whoever opened it to tell its format).
+// REQUIRES: file is non-null.
+Checkpoint read_safetensors_file(const MappedFilePtr& file);
 
 }  // namespace ckpt

@@ -10,7 +10,11 @@
 namespace ckpt {
 
 Checkpoint read_pytorch_file(const std::string& path) {
-  const MappedFilePtr file = MappedFile::open(path);
+  return read_pytorch_file(MappedFile::open(path));
+}
+
+Checkpoint read_pytorch_file(const MappedFilePtr& file) {
+  const std::string& path = file->path();
   const std::string_view head(reinterpret_cast<const char*>(file->data()),
                               std::min<uint64_t>(file->size(), 64));
   if (head.starts_with("version https://git-lfs")) {

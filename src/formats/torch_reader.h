@@ -5,6 +5,7 @@
 #include <string>
 
 #include "formats/checkpoint.h"
+#include "io/mapped_file.h"
 
 namespace ckpt {
 
@@ -12,5 +13,8 @@ namespace ckpt {
 // other global, an unknown opcode, a bad offset or a truncated file throws Error(kBadInput)
 // naming `path` and the problem. Non-tensor entries are skipped.
 Checkpoint read_pytorch_file(const std::string& path);
+// The same for a file already mapped (whoever opened it to tell its format).
+// REQUIRES: file is non-null.
+Checkpoint read_pytorch_file(const MappedFilePtr& file);
 
 }  // namespace ckpt
