@@ -7,9 +7,8 @@
 //   read_cold FILE direct   O_DIRECT into one reused 64 MiB buffer
 //   read_cold FILE panels   as convert walks a transposed GPT-J MLP matrix, without the
 //                           transpose: the file taken as 256 MiB matrices of 16384 rows of
-//                           16 KiB, each read ahead (MappedFile::read_ahead), walked in 4
-//                           panels of 4 KiB of every row (the mapping released after each),
-//                           then dropped from the cache
+//                           16 KiB, each walked in 4 panels of 4 KiB of every row (the
+//                           mapping released after each), then dropped from the cache
 //
 // Prints a checksum of the bytes read, so the three can be seen to read the same file.
 #include <fcntl.h>
@@ -58,7 +57,6 @@ int main(int argc, char** argv) {
     constexpr uint64_t kRow = uint64_t{16} << 10, kRows = 16384, kMatrix = kRow * kRows;
     constexpr uint64_t kPanel = kRow / 4;
     for (uint64_t m = 0; m + kMatrix <= file->size(); m += kMatrix) {
-      file->read_ahead(m, kMatrix);
       for (uint64_t p = 0; p < kRow; p += kPanel) {
         for (uint64_t r = 0; r < kRows; ++r) sum += touch(file->data() + m + r * kRow + p, kPanel);
         file->release(m, kMatrix);

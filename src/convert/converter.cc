@@ -8,8 +8,8 @@
 #include "convert/tensor_stream.h"
 #include "formats/checkpoint_discovery.h"
 #include "formats/tf_bundle_writer.h"
+#include "io/drop_behind.h"
 #include "io/output_file.h"
-#include "io/read_ahead.h"
 #include "models/registry.h"
 
 namespace ckpt {
@@ -59,16 +59,16 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
   {
     Workers workers(opt.threads);
     WriteBehind out(*writer, opt.buffer_bytes, 2, progress);
-    std::vector<ReadAhead::Range> ranges;
+    std::vector<DropBehind::Range> ranges;
     for (const PlannedTensor& p : plan.writes) {
       ranges.push_back({p.source->file, p.source->offset, p.source->span_bytes()});
     }
-    ReadAhead ahead(std::move(ranges));
+    DropBehind behind(std::move(ranges));
     for (size_t i = 0; i < plan.writes.size(); ++i) {
       const PlannedTensor& p = plan.writes[i];
       stream_tensor(*p.source, p.row.op, p.row.rows(), {p.row.tf_name, DType::kF32, p.row.tf_shape},
                     out, workers);
-      ahead.consumed(i + 1);
+      behind.consumed(i + 1);
     }
     out.drain();
   }

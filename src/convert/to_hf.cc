@@ -13,10 +13,10 @@
 #include "formats/safetensors_writer.h"
 #include "formats/tf_bundle_reader.h"
 #include "formats/torch_zip_writer.h"
+#include "io/drop_behind.h"
 #include "io/error.h"
 #include "io/interrupt.h"
 #include "io/output_file.h"
-#include "io/read_ahead.h"
 #include "models/registry.h"
 
 namespace ckpt {
@@ -184,14 +184,14 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
   {
     Workers workers(opt.threads);
     WriteBehind out(*writer, opt.buffer_bytes, 2, progress);
-    std::vector<ReadAhead::Range> ranges;
+    std::vector<DropBehind::Range> ranges;
     for (const HfTensorPlan& t : plan) {
       for (const HfSource& s : t.sources) {
         const TensorView view = tf->view(*s.entry);
         ranges.push_back({view.file, view.offset, view.byte_size()});
       }
     }
-    ReadAhead ahead(std::move(ranges));
+    DropBehind behind(std::move(ranges));
     size_t consumed = 0;
     for (const HfTensorPlan& t : plan) {
       // A trained checkpoint may have been damaged since it was written: every variable's
@@ -208,7 +208,7 @@ ToHfResult convert_cs_to_hf(const ToHfOptions& opt, Progress& progress) {
         stream_gathered(*tf, t, out, workers);
       }
       consumed += t.sources.size();
-      ahead.consumed(consumed);
+      behind.consumed(consumed);
     }
     out.drain();
   }

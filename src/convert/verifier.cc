@@ -10,8 +10,8 @@
 #include "formats/tf_bundle_reader.h"
 #include "io/chunk_reader.h"
 #include "io/crc32c.h"
+#include "io/drop_behind.h"
 #include "io/error.h"
-#include "io/read_ahead.h"
 #include "models/registry.h"
 
 namespace ckpt {
@@ -81,9 +81,10 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
   }
 
   Workers workers(opt.threads);
-  // Every pair's HF side is read ahead into the page cache (its walk may be strided) and its
-  // TF side a chunk at a time into verify's own buffers (sequential, O_DIRECT when not cached).
-  std::vector<ReadAhead::Range> hf_ranges;
+  // Every pair's HF side is read through the mapping (its walk may be strided) and dropped
+  // from the page cache once compared, when it was not cached; its TF side is read a chunk at
+  // a time into verify's own buffers (sequential, O_DIRECT when not cached).
+  std::vector<DropBehind::Range> hf_ranges;
   std::vector<ChunkReader::Range> tf_chunks;
   for (const MappedTensor& r : rows) {
     const TfBundleEntry* entry = r.tf_name.empty() ? nullptr : tf->find(r.tf_name);
@@ -96,7 +97,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
     } catch (const Error&) {  // reported by the compare loop below
     }
   }
-  ReadAhead ahead(std::move(hf_ranges));
+  DropBehind behind(std::move(hf_ranges));
   ChunkReader tf_reader(std::move(tf_chunks), kCompareChunkBytes);
   size_t paired = 0;
   progress.start("verify", total_bytes);
@@ -112,7 +113,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
       problem(r.tf_name, "its HF source '" + r.hf_name + "' is missing from the HF checkpoint");
       continue;
     }
-    ahead.consumed(paired++);  // the pairs before this one are done
+    behind.consumed(paired++);  // the pairs before this one are done
     const TensorView& src = *hf_it->second;
     // convert writes float32; a training run may have saved bfloat16/float16 weights.
     if (entry->dtype != DType::kF32 && entry->dtype != DType::kBF16 &&
@@ -151,7 +152,7 @@ VerifyResult verify_cs_against_hf(const VerifyOptions& opt, Progress& progress) 
     result.parameters += static_cast<uint64_t>(view.numel());
     progress.advance(view.byte_size());
   }
-  ahead.consumed(paired);  // the last pair is done too
+  behind.consumed(paired);  // the last pair is done too
   progress.finish();
   return result;
 }

@@ -1,89 +1,67 @@
-#include "io/read_ahead.h"
+#include "io/drop_behind.h"
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
+#include <tuple>
 
 namespace ckpt {
 namespace {
 
-constexpr uint64_t kPiece = uint64_t{16} << 20;
+// The largest page-cache folio on x86-64 (a PMD): a drop reaches this far past its range.
+constexpr uint64_t kReach = uint64_t{2} << 20;
 
 }  // namespace
 
-ReadAhead::ReadAhead(std::vector<Range> ranges, uint64_t window_bytes)
-    : ranges_(std::move(ranges)), window_(std::max<uint64_t>(window_bytes, kPiece)) {
-  uint64_t total = 0;
+DropBehind::DropBehind(std::vector<Range> ranges) : ranges_(std::move(ranges)) {
   for (const Range& r : ranges_) {
-    if (r.file == nullptr) throw std::invalid_argument("ReadAhead: a range without a file");
-    total += r.length;
-    ends_.push_back(total);
-    cached_.push_back(r.file->resident_bytes(r.offset, r.length) * 2 >= r.length);
+    if (r.file == nullptr) throw std::invalid_argument("DropBehind: a range without a file");
+    const bool cached = r.file->cached_at_open(r.offset, r.length) * 2 >= r.length;
+    state_.push_back(cached ? State::kCached : State::kToRead);
   }
-  thread_ = std::thread([this] { loop(); });
+  by_place_.resize(ranges_.size());
+  std::iota(by_place_.begin(), by_place_.end(), size_t{0});
+  std::sort(by_place_.begin(), by_place_.end(), [&](size_t a, size_t b) {
+    const Range& x = ranges_[a];
+    const Range& y = ranges_[b];
+    return std::tuple(x.file.get(), x.offset, a) < std::tuple(y.file.get(), y.offset, b);
+  });
+  place_.resize(ranges_.size());
+  for (size_t p = 0; p < by_place_.size(); ++p) place_[by_place_[p]] = p;
 }
 
-ReadAhead::~ReadAhead() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-  drop_until(consumed_);
-}
-
-void ReadAhead::consumed(size_t count) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    consumed_ = std::max(consumed_, std::min(count, ranges_.size()));
-  }
-  cv_.notify_all();
-}
-
-// A page the kernel is still reading (a read-ahead issued just as the consumer finished the
-// range) cannot be dropped and stays cached: a few pages at most, the rest of the range goes.
-void ReadAhead::drop_until(size_t count) {
-  for (; dropped_ < count; ++dropped_) {
-    const Range& r = ranges_[dropped_];
-    if (!cached_[dropped_]) r.file->drop_cached(r.offset, r.length);
+void DropBehind::consumed(size_t count) {
+  for (count = std::min(count, ranges_.size()); consumed_ < count; ++consumed_) {
+    if (state_[consumed_] == State::kCached) continue;
+    state_[consumed_] = State::kDropped;
+    drop(consumed_);
   }
 }
 
-void ReadAhead::loop() {
-  size_t next = 0;      // the range being read ahead
-  uint64_t at = 0;      // its bytes handed to the kernel
-  uint64_t issued = 0;  // bytes of the concatenated ranges before `next`, plus `at`
-  while (true) {
-    size_t done = 0;
-    bool read = false;  // read the piece of `n` bytes at `at` of range `next`
-    uint64_t n = 0;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      auto window_allows = [&] {
-        if (next < consumed_) {  // the consumer is past it: never bring it back
-          next = consumed_;
-          at = 0;
-          issued = ends_[next - 1];
-        }
-        if (next == ranges_.size()) return false;
-        n = std::min(kPiece, ranges_[next].length - at);
-        return issued + n <= (consumed_ == 0 ? 0 : ends_[consumed_ - 1]) + window_;
-      };
-      cv_.wait(lock, [&] { return stop_ || consumed_ > dropped_ || (read = window_allows()); });
-      if (stop_) return;
-      done = consumed_;
+void DropBehind::drop(size_t i) {
+  const Range& r = ranges_[i];
+  const uint64_t size = r.file->size();
+  const uint64_t end_of_range = std::min(size, r.offset + std::min(r.length, size));
+  uint64_t begin = r.offset > kReach ? r.offset - kReach : 0;
+  uint64_t end = std::min(size, end_of_range + kReach);
+  for (size_t p = place_[i]; p-- > 0;) {  // back to the nearest range not done with
+    const Range& n = ranges_[by_place_[p]];
+    if (n.file != r.file) break;
+    if (state_[by_place_[p]] != State::kDropped) {
+      begin = std::max(begin, n.offset + n.length);
+      break;
     }
-    drop_until(done);
-    if (!read) continue;
-    const Range& r = ranges_[next];
-    r.file->read_ahead(r.offset + at, n);
-    issued += n;
-    at += n;
-    if (at >= r.length) {
-      ++next;
-      at = 0;
+    if (n.offset <= begin) break;
+  }
+  for (size_t p = place_[i] + 1; p < by_place_.size(); ++p) {  // on to the next one
+    const Range& n = ranges_[by_place_[p]];
+    if (n.file != r.file || n.offset >= end) break;
+    if (state_[by_place_[p]] != State::kDropped) {
+      end = std::min(end, n.offset);
+      break;
     }
   }
+  if (begin < end) r.file->drop_cached(begin, end - begin);
 }
 
 }  // namespace ckpt

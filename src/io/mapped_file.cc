@@ -56,10 +56,38 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
       ::close(fd);
       throw_errno(path, "cannot map", err);
     }
-    madvise(p, size, MADV_SEQUENTIAL);
     data = static_cast<const uint8_t*>(p);
   }
-  return std::shared_ptr<const MappedFile>(new MappedFile(path, fd, data, size));
+  auto file = std::shared_ptr<MappedFile>(new MappedFile(path, fd, data, size));
+  file->note_cached_pages();
+  return file;
+}
+
+void MappedFile::note_cached_pages() {
+  constexpr uint64_t kStep = uint64_t{64} << 20;  // mincore's vector stays small
+  const uint64_t pages = (size_ + kPage - 1) / kPage;
+  cached_at_open_.assign((pages + 63) / 64, 0);
+  std::vector<unsigned char> resident(kStep / kPage);
+  for (uint64_t at = 0; at < size_; at += kStep) {
+    const uint64_t n = std::min(kStep, size_ - at);
+    if (mincore(const_cast<uint8_t*>(data_ + at), n, resident.data()) != 0) continue;
+    for (uint64_t i = 0; i < (n + kPage - 1) / kPage; ++i) {
+      const uint64_t page = at / kPage + i;
+      if ((resident[i] & 1) != 0) cached_at_open_[page / 64] |= uint64_t{1} << (page % 64);
+    }
+  }
+}
+
+uint64_t MappedFile::cached_at_open(uint64_t offset, uint64_t length) const {
+  if (offset >= size_) return 0;
+  const uint64_t end = offset + std::min(length, size_ - offset);
+  uint64_t bytes = 0;
+  for (uint64_t page = offset / kPage; page * kPage < end; ++page) {
+    if ((cached_at_open_[page / 64] >> (page % 64) & 1) != 0) {
+      bytes += std::min(end, (page + 1) * kPage) - std::max(offset, page * kPage);
+    }
+  }
+  return bytes;
 }
 
 bool MappedFile::contains(uint64_t offset, uint64_t length) const {

@@ -1,9 +1,8 @@
-// Input the page cache did not hold is dropped from it once read (io/read_ahead.h): after
-// to-hf of a cold bundle the pages inside its variables are dropped from the cache, so a model
-// larger than memory is read through recycled page frames; input that was cached stays cached.
-// (convert's and verify's HF input is not checked here: opening the tiny torch zip reads its
-// headers, which pulls the whole 463 KB file into the cache before the walk begins, so it
-// counts as cached and stays.)
+// Input the page cache did not hold is dropped from it once read (io/drop_behind.h): after
+// convert or verify of a cold HF model, or to-hf of a cold bundle, the pages inside its
+// tensors are dropped from the cache, so a model larger than memory is read through recycled
+// page frames; input that was cached stays cached. What was cached is told by the mapping's
+// snapshot at open (MappedFile::cached_at_open), so this check's own header reads do not count.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -30,7 +29,7 @@ Cached cached_inside_tensors(const Checkpoint& c) {
     const uint64_t e = (t.offset + t.span_bytes()) / kPage * kPage;
     if (b >= e) continue;
     r.inner += e - b;
-    r.resident += t.file->resident_bytes(b, e - b);
+    r.resident += t.file->cached_at_open(b, e - b);
   }
   return r;
 }
@@ -59,10 +58,32 @@ TEST_F(PageCache, ToHfDropsAColdInputOnceRead) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Cached c = cs_cached();
   ASSERT_GT(c.inner, 100u * 1024);
-  // Without the drop every page stays (the walk read them all). A page the read-ahead thread
-  // asked for just as the consumer finished its variable may still be under I/O when the
-  // variable is dropped, and a page being read cannot be dropped: a few may stay.
+  // Without the drop every page stays (the walk read them all). A page the kernel is still
+  // reading ahead when its range is dropped cannot be dropped: a few may stay.
   EXPECT_LT(c.resident * 4, c.inner) << c.resident << " of " << c.inner << " bytes cached";
+}
+
+TEST_F(PageCache, ConvertDropsAColdInputOnceRead) {
+  ASSERT_TRUE(evict_from_page_cache(weights_));
+  const CommandResult r =
+      ckptconv({"convert", "--input_dir", hf_, "--output_dir", dir_ / "again", "--no_progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Cached c = hf_cached();
+  ASSERT_GT(c.inner, 100u * 1024);
+  EXPECT_LT(c.resident * 4, c.inner) << c.resident << " of " << c.inner << " bytes cached";
+}
+
+TEST_F(PageCache, VerifyDropsAColdInputOnceRead) {
+  ASSERT_TRUE(evict_from_page_cache(weights_));
+  ASSERT_TRUE(evict_from_page_cache(data_));
+  const CommandResult r =
+      ckptconv({"verify", "--input_dir", hf_, "--output_dir", cs_, "--no_progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Cached hf = hf_cached();
+  ASSERT_GT(hf.inner, 100u * 1024);
+  EXPECT_LT(hf.resident * 4, hf.inner) << hf.resident << " of " << hf.inner << " bytes cached";
+  const Cached cs = cs_cached();  // read with O_DIRECT: never cached
+  EXPECT_LT(cs.resident * 4, cs.inner) << cs.resident << " of " << cs.inner << " bytes cached";
 }
 
 TEST_F(PageCache, AWarmInputStaysCached) {

@@ -3,7 +3,9 @@
 // page cache holds is observable (mincore): drop_cached empties a range.
 #include "io/mapped_file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -61,6 +63,31 @@ TEST(MappedFile, DropCachedEmptiesTheRangeAndKeepsTheRest) {
   EXPECT_TRUE(std::string(reinterpret_cast<const char*>(v.data()), v.size()) == bytes);
   file->drop_cached(file->size(), 1);  // outside the file: ignored
   file->drop_cached(1, UINT64_MAX);
+}
+
+TEST(MappedFile, CachedAtOpenIsWhatTheCacheHeldBeforeAnyRead) {
+  TempDir dir;
+  std::string bytes(3 * kMiB + 100, '\0');  // a partial last page
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 4096);
+  write_file(dir / "f.bin", bytes);
+  ASSERT_TRUE(evict_from_page_cache(dir / "f.bin"));
+  const int fd = ::open((dir / "f.bin").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);  // no read-ahead: exactly the pages read
+  std::string first(kMiB, '\0');
+  ASSERT_EQ(pread(fd, first.data(), kMiB, 0), static_cast<ssize_t>(kMiB));  // cached: [0, 1 MiB)
+  ::close(fd);
+  const auto cold = MappedFile::open(dir / "f.bin");
+  const auto v = cold->bytes(0, cold->size(), "all");  // now every page is read
+  EXPECT_TRUE(std::string(reinterpret_cast<const char*>(v.data()), v.size()) == bytes);
+  EXPECT_EQ(cold->resident_bytes(0, cold->size()), cold->size());
+  EXPECT_EQ(cold->cached_at_open(0, cold->size()), kMiB);
+  EXPECT_EQ(cold->cached_at_open(kMiB - 10, 30), 10u);  // parts of pages count by the byte
+  EXPECT_EQ(cold->cached_at_open(2 * kMiB, kMiB), 0u);
+  const auto warm = MappedFile::open(dir / "f.bin");
+  EXPECT_EQ(warm->cached_at_open(0, warm->size()), warm->size());
+  EXPECT_EQ(warm->cached_at_open(3 * kMiB, UINT64_MAX), 100u);  // clipped to the file
+  EXPECT_EQ(warm->cached_at_open(warm->size(), 1), 0u);
 }
 
 }  // namespace
