@@ -70,8 +70,8 @@ class MappedFile {
   // another process maps, and dirty pages of a file just written, stay). The next read of the
   // file reuses those page frames instead of taking new ones: on the development VM a frame
   // the guest has not used lately costs a host fault on first touch, and reading a cold file
-  // costs 0.75-2.67 s of CPU per GB when its pages stay cached against 0.09-0.11 s/GB when
-  // each 64 MiB is dropped once read (bench/page_cache_floor.sh). A hint, never an error.
+  // costs 2.61 s of CPU per GB when its pages stay cached against 0.15 s/GB when each 64 MiB
+  // is dropped once read (bench/page_cache_floor.sh, 6.5 GB). A hint, never an error.
   void drop_cached(uint64_t offset, uint64_t length) const;
 
  private:
