@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "cli_test_util.h"
 #include "formats/checkpoint_discovery.h"
@@ -34,12 +36,26 @@ Cached cached_inside_tensors(const Checkpoint& c) {
   return r;
 }
 
+// Less than a quarter of the tensors' pages cached. Without the drop every page stays (the
+// walk read them all); a page the kernel is still reading ahead when its range is dropped
+// cannot be dropped, so a few may stay.
+void expect_mostly_dropped(const Cached& c) {
+  ASSERT_GT(c.inner, 100u * 1024);
+  EXPECT_LT(c.resident * 4, c.inner) << c.resident << " of " << c.inner << " bytes cached";
+}
+
 class PageCache : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::copy(test_data("gptj-tiny"), hf_, std::filesystem::copy_options::recursive);
     const CommandResult r = ckptconv({"convert", "--input_dir", hf_, "--output_dir", cs_});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static ::testing::AssertionResult succeeds(std::vector<std::string> args) {
+    args.emplace_back("--no_progress");
+    const CommandResult r = ckptconv(args);
+    if (r.exit_code == 0) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "exit code " << r.exit_code << ": " << r.err;
   }
   Cached hf_cached() const { return cached_inside_tensors(open_checkpoint(hf_)); }
   Cached cs_cached() const { return cached_inside_tensors(read_tf_bundle(cs_ + "/tf_model.ckpt")); }
@@ -53,43 +69,27 @@ class PageCache : public ::testing::Test {
 
 TEST_F(PageCache, ToHfDropsAColdInputOnceRead) {
   ASSERT_TRUE(evict_from_page_cache(data_));
-  const CommandResult r =
-      ckptconv({"to-hf", "--input_dir", cs_, "--output_dir", dir_ / "back", "--no_progress"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const Cached c = cs_cached();
-  ASSERT_GT(c.inner, 100u * 1024);
-  // Without the drop every page stays (the walk read them all). A page the kernel is still
-  // reading ahead when its range is dropped cannot be dropped: a few may stay.
-  EXPECT_LT(c.resident * 4, c.inner) << c.resident << " of " << c.inner << " bytes cached";
+  ASSERT_TRUE(succeeds({"to-hf", "--input_dir", cs_, "--output_dir", dir_ / "back"}));
+  expect_mostly_dropped(cs_cached());
 }
 
 TEST_F(PageCache, ConvertDropsAColdInputOnceRead) {
   ASSERT_TRUE(evict_from_page_cache(weights_));
-  const CommandResult r =
-      ckptconv({"convert", "--input_dir", hf_, "--output_dir", dir_ / "again", "--no_progress"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const Cached c = hf_cached();
-  ASSERT_GT(c.inner, 100u * 1024);
-  EXPECT_LT(c.resident * 4, c.inner) << c.resident << " of " << c.inner << " bytes cached";
+  ASSERT_TRUE(succeeds({"convert", "--input_dir", hf_, "--output_dir", dir_ / "again"}));
+  expect_mostly_dropped(hf_cached());
 }
 
 TEST_F(PageCache, VerifyDropsAColdInputOnceRead) {
   ASSERT_TRUE(evict_from_page_cache(weights_));
   ASSERT_TRUE(evict_from_page_cache(data_));
-  const CommandResult r =
-      ckptconv({"verify", "--input_dir", hf_, "--output_dir", cs_, "--no_progress"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const Cached hf = hf_cached();
-  ASSERT_GT(hf.inner, 100u * 1024);
-  EXPECT_LT(hf.resident * 4, hf.inner) << hf.resident << " of " << hf.inner << " bytes cached";
-  const Cached cs = cs_cached();  // read with O_DIRECT: never cached
-  EXPECT_LT(cs.resident * 4, cs.inner) << cs.resident << " of " << cs.inner << " bytes cached";
+  ASSERT_TRUE(succeeds({"verify", "--input_dir", hf_, "--output_dir", cs_}));
+  expect_mostly_dropped(hf_cached());
+  expect_mostly_dropped(cs_cached());  // read with O_DIRECT: never cached
 }
 
 TEST_F(PageCache, AWarmInputStaysCached) {
   ASSERT_EQ(read_file(weights_).size(), std::filesystem::file_size(weights_));
-  const CommandResult r = ckptconv({"convert", "--input_dir", hf_, "--output_dir", dir_ / "again"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(succeeds({"convert", "--input_dir", hf_, "--output_dir", dir_ / "again"}));
   const Cached c = hf_cached();
   EXPECT_EQ(c.resident, c.inner);
 }
