@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -182,6 +183,7 @@ Checkpoint read_safetensors_file(const std::string& path) {
 }
 
 Checkpoint read_safetensors_file(const MappedFilePtr& file) {
+  if (file == nullptr) throw std::invalid_argument("read_safetensors_file: no file");
   const std::string& path = file->path();
   if (file->size() < 8) {
     throw_bad_input(path, "file is " + std::to_string(file->size()) +

@@ -2,6 +2,7 @@
 #include "formats/torch_reader.h"
 
 #include <cstring>
+#include <stdexcept>
 
 #include "formats/torch_formats.h"
 #include "formats/zip_reader.h"
@@ -14,6 +15,7 @@ Checkpoint read_pytorch_file(const std::string& path) {
 }
 
 Checkpoint read_pytorch_file(const MappedFilePtr& file) {
+  if (file == nullptr) throw std::invalid_argument("read_pytorch_file: no file");
   const std::string& path = file->path();
   const std::string_view head(reinterpret_cast<const char*>(file->data()),
                               std::min<uint64_t>(file->size(), 64));

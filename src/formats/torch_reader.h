@@ -14,7 +14,7 @@ namespace ckpt {
 // naming `path` and the problem. Non-tensor entries are skipped.
 Checkpoint read_pytorch_file(const std::string& path);
 // The same for a file already mapped (whoever opened it to tell its format).
-// REQUIRES: file is non-null.
+// REQUIRES: file is non-null (checked: std::invalid_argument).
 Checkpoint read_pytorch_file(const MappedFilePtr& file);
 
 }  // namespace ckpt

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "formats/safetensors_test_util.h"
@@ -18,6 +19,10 @@ using testing::safetensors_blob;
 using testing::tensors_json_names;
 
 std::string variant(const std::string& name) { return test_data("gptj-variants/" + name); }
+
+TEST(SafetensorsReader, RefusesAMissingFile) {
+  EXPECT_THROW(read_safetensors_file(MappedFilePtr{}), std::invalid_argument);
+}
 
 TEST(SafetensorsReader, ReadsFixtureInDataOrder) {
   const Checkpoint ckpt = read_safetensors_file(variant("safetensors/model.safetensors"));

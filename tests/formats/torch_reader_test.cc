@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "io/error.h"
 #include "torch_test_util.h"
 
@@ -25,6 +27,10 @@ std::string error_of(const std::string& path) {
     return e.what();
   }
   return "no error";
+}
+
+TEST(TorchReader, RefusesAMissingFile) {
+  EXPECT_THROW(read_pytorch_file(MappedFilePtr{}), std::invalid_argument);
 }
 
 TEST(TorchReader, TinyFixtureZip) {
