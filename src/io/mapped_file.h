@@ -7,7 +7,7 @@
 // MADV_SEQUENTIAL, or posix_fadvise(WILLNEED) ahead of the walk, the kernel reads into 4 KiB
 // pages instead; a cold convert of the 6-layer GPT-J shape (6.5 GB) on the development VM then
 // took 9.4-10.3 s of CPU (6.3-6.7 s system: adding, mapping, unmapping and dropping pages)
-// against 7.2-8.1 s (1.4-1.7 s system) without.
+// against 6.7-8.7 s (1.4-1.9 s system) without.
 #pragma once
 
 #include <cstdint>
