@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -69,7 +70,6 @@ inline void write_file(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
-// Sorted names of the entries of `dir` (hidden ones included).
 // Drops the file's (clean) pages from the page cache, so the next read of it is cold. False
 // when that was not possible.
 inline bool evict_from_page_cache(const std::string& path) {
@@ -80,6 +80,20 @@ inline bool evict_from_page_cache(const std::string& path) {
   return ok;
 }
 
+// Reads [offset, offset + length) of the file into the page cache, and nothing around it
+// (read-ahead off). False when the file cannot be opened or holds fewer bytes there.
+inline bool read_into_page_cache(const std::string& path, uint64_t offset, uint64_t length) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+  std::string bytes(length, '\0');
+  const bool ok =
+      pread(fd, bytes.data(), length, static_cast<off_t>(offset)) == static_cast<ssize_t>(length);
+  ::close(fd);
+  return ok;
+}
+
+// Sorted names of the entries of `dir` (hidden ones included).
 inline std::vector<std::string> list_dir(const std::string& dir) {
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir))

@@ -79,7 +79,7 @@ class MappedFile {
   void note_cached_pages();  // fills cached_at_open_
 
   std::string path_;
-  int fd_;  // kept open for read_ahead
+  int fd_;  // kept open for read_ahead, drop_cached and open_direct
   const uint8_t* data_;
   uint64_t size_;
   std::vector<uint64_t> cached_at_open_;  // bit p: page p was in the page cache at open()

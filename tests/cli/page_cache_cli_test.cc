@@ -48,8 +48,7 @@ class PageCache : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::copy(test_data("gptj-tiny"), hf_, std::filesystem::copy_options::recursive);
-    const CommandResult r = ckptconv({"convert", "--input_dir", hf_, "--output_dir", cs_});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_TRUE(succeeds({"convert", "--input_dir", hf_, "--output_dir", cs_}));
   }
   static ::testing::AssertionResult succeeds(std::vector<std::string> args) {
     args.emplace_back("--no_progress");

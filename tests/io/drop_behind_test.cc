@@ -3,9 +3,7 @@
 // range that was cached stays cached, and so does one the command never finished.
 #include "io/drop_behind.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <stdexcept>
 #include <string>
@@ -47,15 +45,7 @@ struct Fixture {
     EXPECT_EQ(mismatches, 0u) << "range " << i;
     file->release(i * kRange, kRange);
   }
-  void read_range(size_t i) const {
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    ASSERT_GE(fd, 0);
-    posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);  // no read-ahead: exactly this range
-    std::string range(kRange, '\0');
-    EXPECT_EQ(pread(fd, range.data(), kRange, static_cast<off_t>(i * kRange)),
-              static_cast<ssize_t>(kRange));
-    ::close(fd);
-  }
+  bool read_range(size_t i) const { return read_into_page_cache(path, i * kRange, kRange); }
 };
 
 TEST(DropBehind, RangesTheCacheLackedAreDroppedOnceConsumed) {
@@ -80,7 +70,7 @@ TEST(DropBehind, WhatWasReadAfterOpenStillCountsAsCold) {
   Fixture f;
   ASSERT_TRUE(evict_from_page_cache(f.path));
   f.open();
-  f.read_range(0);
+  ASSERT_TRUE(f.read_range(0));
   ASSERT_EQ(f.resident(0), kRange);
   DropBehind behind(f.ranges);
   f.consume(0);
@@ -91,7 +81,7 @@ TEST(DropBehind, WhatWasReadAfterOpenStillCountsAsCold) {
 TEST(DropBehind, RangesTheCacheHeldStayCached) {
   Fixture f;
   ASSERT_TRUE(evict_from_page_cache(f.path));
-  f.read_range(1);  // only the middle range is cached when the file is opened
+  ASSERT_TRUE(f.read_range(1));  // only the middle range is cached when the file is opened
   f.open();
   ASSERT_EQ(f.resident(1), kRange);
   DropBehind behind(f.ranges);

@@ -3,9 +3,7 @@
 // page cache holds is observable (mincore): drop_cached empties a range.
 #include "io/mapped_file.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -71,12 +69,7 @@ TEST(MappedFile, CachedAtOpenIsWhatTheCacheHeldBeforeAnyRead) {
   for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 4096);
   write_file(dir / "f.bin", bytes);
   ASSERT_TRUE(evict_from_page_cache(dir / "f.bin"));
-  const int fd = ::open((dir / "f.bin").c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);  // no read-ahead: exactly the pages read
-  std::string first(kMiB, '\0');
-  ASSERT_EQ(pread(fd, first.data(), kMiB, 0), static_cast<ssize_t>(kMiB));  // cached: [0, 1 MiB)
-  ::close(fd);
+  ASSERT_TRUE(read_into_page_cache(dir / "f.bin", 0, kMiB));  // cached: [0, 1 MiB)
   const auto cold = MappedFile::open(dir / "f.bin");
   const auto v = cold->bytes(0, cold->size(), "all");  // now every page is read
   EXPECT_TRUE(std::string(reinterpret_cast<const char*>(v.data()), v.size()) == bytes);
