@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/hub_step.h"
 #include "cli_test_util.h"
 #include "formats/checkpoint_discovery.h"
 #include "formats/tf_bundle_reader.h"
@@ -84,6 +85,15 @@ TEST_F(PageCache, VerifyDropsAColdInputOnceRead) {
   ASSERT_TRUE(succeeds({"verify", "--input_dir", hf_, "--output_dir", cs_}));
   expect_mostly_dropped(hf_cached());
   expect_mostly_dropped(cs_cached());  // read with O_DIRECT: never cached
+}
+
+// Whether convert must download is decided without reading the weights (a git-lfs pointer
+// is told by its size): a read before the command maps them would make them look cached.
+TEST_F(PageCache, LookingForALocalModelReadsNoWeights) {
+  ASSERT_TRUE(evict_from_page_cache(weights_));
+  ASSERT_TRUE(cli::has_local_model(hf_));
+  const MappedFilePtr f = MappedFile::open(weights_);
+  EXPECT_EQ(f->cached_at_open(0, f->size()), 0u);
 }
 
 TEST_F(PageCache, AWarmInputStaysCached) {
