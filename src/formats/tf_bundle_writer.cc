@@ -1,7 +1,7 @@
-// TF tensor bundle writer. Tensor bytes stream through one aligned block into the data file
-// (full blocks written with direct I/O), the crc32c is extended piece by piece just before
-// each piece is copied, and only the small index entries are kept until finish() builds the
-// sorted index table.
+// TF tensor bundle writer. Tensor bytes go to the data file through a DirectAppender (direct
+// I/O; large aligned appends from where they lie, the rest through its block), the crc32c is
+// extended just before bytes are written or, piece by piece, copied, and only the small index
+// entries are kept until finish() builds the sorted index table.
 //
 // DT_STRING tensors are accepted in TF's on-disk string encoding (see tf_string_tensor.h):
 // their bytes are kept whole (they are small: object graphs, vocab lists), validated, and
@@ -64,7 +64,12 @@ class TfBundleWriter final : public TensorWriter {
                 shape_to_string(cur_.shape) + " of " + std::string(dtype_name(cur_.dtype)) +
                 " holds (" + std::to_string(expected) + ")");
     }
-    for (size_t at = 0; at < bytes.size(); at += kCrcPiece) {
+    // What the appender writes in place is checksummed first, then written without a copy;
+    // the rest is copied into its block a piece at a time, each checksummed while in cache.
+    const size_t in_place = appender_.in_place_prefix(bytes);
+    crc_ = crc32c_extend(crc_, bytes.data(), in_place);
+    put(bytes.first(in_place));
+    for (size_t at = in_place; at < bytes.size(); at += kCrcPiece) {
       const auto piece = bytes.subspan(at, std::min(kCrcPiece, bytes.size() - at));
       crc_ = crc32c_extend(crc_, piece.data(), piece.size());
       put(piece);

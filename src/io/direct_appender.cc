@@ -1,6 +1,7 @@
 #include "io/direct_appender.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 
@@ -9,7 +10,21 @@ namespace ckpt {
 DirectAppender::DirectAppender(OutputFile& file)
     : file_(file), block_(kBlockBytes), written_(file.size()) {}
 
+size_t DirectAppender::in_place_prefix(std::span<const uint8_t> bytes) const {
+  constexpr size_t kAlign = OutputFile::kDirectAlign;
+  const size_t n = bytes.size() / kAlign * kAlign;
+  const bool aligned =
+      written_ % kAlign == 0 && reinterpret_cast<uintptr_t>(bytes.data()) % kAlign == 0;
+  return fill_ == 0 && aligned && n >= kInPlaceMin ? n : 0;
+}
+
 void DirectAppender::append(std::span<const uint8_t> bytes) {
+  if (const size_t n = in_place_prefix(bytes); n > 0) {
+    const std::span<const uint8_t> head = bytes.first(n);
+    if (!file_.write_direct(written_, head)) file_.write_at(written_, head);
+    written_ += n;
+    bytes = bytes.subspan(n);
+  }
   while (!bytes.empty()) {
     const size_t n = std::min(bytes.size(), kBlockBytes - fill_);
     std::memcpy(block_.data() + fill_, bytes.data(), n);

@@ -1,6 +1,8 @@
 // Writes a file front to back through an aligned block: every full block goes to the device
 // with direct I/O (OutputFile::write_direct: no copy into the page cache, no dirty pages for
 // the kernel to write back later), the last partial block with a normal write at flush().
+// A large append that direct I/O can take where it lies (the block empty, the file offset and
+// the bytes' address aligned) is written from there, without the copy into the block.
 // Where the file system refuses direct I/O every block is written normally.
 #pragma once
 
@@ -20,8 +22,17 @@ class DirectAppender {
   // REQUIRES: `file` outlives the appender and nothing else writes to it while it is used.
   explicit DirectAppender(OutputFile& file);
 
+  // Appends that start with at least this many bytes direct I/O can take in place are not
+  // copied (a syscall per smaller append would cost more than the copy).
+  static constexpr size_t kInPlaceMin = size_t{1} << 20;
+
   // Throws Error(kIo) naming the file when a block cannot be written.
   void append(std::span<const uint8_t> bytes);
+  // How many leading bytes of `bytes` append() would write from where they lie, not copied:
+  // a multiple of OutputFile::kDirectAlign, at least kInPlaceMin, or 0.
+  size_t in_place_prefix(std::span<const uint8_t> bytes) const;
+  // Bytes appended but not yet in the file (they go at the next full block or flush()).
+  size_t buffered() const { return fill_; }
   // Writes what is buffered; the file then holds everything appended so far.
   void flush();
   // Bytes appended so far (written or buffered): the offset the next append lands at.

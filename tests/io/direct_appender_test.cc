@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "io/large_buffer.h"
 #include "test_util.h"
 
 namespace ckpt {
@@ -54,6 +55,34 @@ TEST(DirectAppender, PatchReachesTheFileTheBlockAndBoth) {
     want.replace(block + 50, 5, "BLOCK");
     want.replace(block - 2, 4, "BOTH");
     EXPECT_THROW(a.patch(block + 98, bytes_of("xyz")), std::out_of_range);
+    a.flush();
+    out.commit();
+  }
+  EXPECT_TRUE(read_file(path) == want);
+}
+
+// A large append at an aligned offset from an aligned address goes to the file from where it
+// lies (nothing buffered); once the offset is unaligned, appends are copied into the block.
+TEST(DirectAppender, LargeAlignedAppendsAreWrittenInPlace) {
+  TempDir dir;
+  const std::string path = dir / "out.bin";
+  const LargeBuffer big(DirectAppender::kInPlaceMin + 4096 + 10);
+  for (size_t i = 0; i < big.size(); ++i) big.data()[i] = static_cast<uint8_t>(i * 7);
+  const std::span<const uint8_t> all(big.data(), big.size());
+  std::string want;
+  {
+    OutputFile out(path);
+    DirectAppender a(out);
+    EXPECT_EQ(a.in_place_prefix(all), DirectAppender::kInPlaceMin + 4096);
+    EXPECT_EQ(a.in_place_prefix(all.first(DirectAppender::kInPlaceMin - 1)), 0u);
+    EXPECT_EQ(a.in_place_prefix(all.subspan(4)), 0u);  // unaligned address
+    a.append(all);
+    EXPECT_EQ(a.buffered(), 10u);           // only the unaligned tail was copied
+    EXPECT_EQ(a.in_place_prefix(all), 0u);  // the block holds bytes: they go first
+    a.append(all);
+    EXPECT_EQ(a.buffered(), 10 + all.size());
+    want.append(reinterpret_cast<const char*>(big.data()), big.size());
+    want += want;
     a.flush();
     out.commit();
   }
