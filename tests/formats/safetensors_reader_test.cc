@@ -1,5 +1,6 @@
 #include "formats/safetensors_reader.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -21,7 +22,8 @@ using testing::tensors_json_names;
 std::string variant(const std::string& name) { return test_data("gptj-variants/" + name); }
 
 TEST(SafetensorsReader, RefusesAMissingFile) {
-  EXPECT_THROW(read_safetensors_file(MappedFilePtr{}), std::invalid_argument);
+  EXPECT_THAT([] { read_safetensors_file(MappedFilePtr{}); },
+              ::testing::ThrowsMessage<std::invalid_argument>("read_safetensors_file: no file"));
 }
 
 TEST(SafetensorsReader, ReadsFixtureInDataOrder) {

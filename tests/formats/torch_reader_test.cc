@@ -2,6 +2,7 @@
 // torch 1.13) and against hand-built hostile archives.
 #include "formats/torch_reader.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -30,7 +31,8 @@ std::string error_of(const std::string& path) {
 }
 
 TEST(TorchReader, RefusesAMissingFile) {
-  EXPECT_THROW(read_pytorch_file(MappedFilePtr{}), std::invalid_argument);
+  EXPECT_THAT([] { read_pytorch_file(MappedFilePtr{}); },
+              ::testing::ThrowsMessage<std::invalid_argument>("read_pytorch_file: no file"));
 }
 
 TEST(TorchReader, TinyFixtureZip) {

@@ -3,6 +3,7 @@
 // range that was cached stays cached, and so does one the command never finished.
 #include "io/drop_behind.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -129,7 +130,11 @@ TEST(DropBehind, SmallRangesGoWithTheGapsBetweenThemOnceAllAreDone) {
 }
 
 TEST(DropBehind, RefusesARangeWithoutAFile) {
-  EXPECT_THROW(DropBehind({{nullptr, 0, 1}}), std::invalid_argument);
+  EXPECT_THAT(
+      [] {
+        DropBehind({{nullptr, 0, 1}});
+      },
+      ::testing::ThrowsMessage<std::invalid_argument>("DropBehind: a range without a file"));
 }
 
 }  // namespace
