@@ -1,12 +1,11 @@
 #include "cli/hub_step.h"
 
-#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <ostream>
 
 #include "cli/progress_bar.h"
 #include "formats/checkpoint_discovery.h"
+#include "formats/git_lfs_pointer.h"
 #include "hub/hub_download.h"
 #include "io/error.h"
 
@@ -40,18 +39,7 @@ bool has_local_model(const std::string& dir) {
   const auto weights = find_hf_weights(dir);
   if (!weights) return false;
   // A git clone without git-lfs leaves pointer files where the weights should be: fetch them.
-  // A pointer is a text file of less than 1024 bytes (git-lfs's limit), so a larger file is
-  // not read here: reading would pull its head into the page cache before the command maps
-  // it, and a cold input would then look cached (io/drop_behind.h).
-  static constexpr std::string_view kPointer = "version https://git-lfs";
-  static constexpr uintmax_t kMaxPointerSize = 1024;
-  std::error_code ec;
-  const uintmax_t size = std::filesystem::file_size(*weights, ec);
-  if (!ec && size >= kMaxPointerSize) return true;
-  std::ifstream in(*weights, std::ios::binary);
-  std::string head(kPointer.size(), '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  return head != kPointer;
+  return !is_git_lfs_pointer_file(*weights);
 }
 
 }  // namespace ckpt::cli

@@ -7,6 +7,7 @@
 #include <set>
 #include <string_view>
 
+#include "formats/git_lfs_pointer.h"
 #include "formats/safetensors_reader.h"
 #include "formats/sharded_index.h"
 #include "formats/tf_bundle_reader.h"
@@ -37,15 +38,6 @@ Kind kind_of(const std::string& path) {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-void refuse_git_lfs_pointer(const MappedFile& file) {
-  constexpr std::string_view kLfs = "version https://git-lfs";
-  if (file.size() >= kLfs.size() && std::memcmp(file.data(), kLfs.data(), kLfs.size()) == 0) {
-    throw_bad_input(file.path(),
-                    "is a git-lfs pointer, not the weights (run `git lfs pull` or let ckptconv "
-                    "download them)");
-  }
 }
 
 // A torch.save file announces itself: a zip local header, or the legacy format's first pickle

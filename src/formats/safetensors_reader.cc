@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "formats/git_lfs_pointer.h"
 #include "formats/quote.h"
 #include "formats/safetensors_dtype.h"
 #include "formats/strict_json.h"
@@ -189,14 +190,7 @@ Checkpoint read_safetensors_file(const MappedFilePtr& file) {
     throw_bad_input(path, "file is " + std::to_string(file->size()) +
                               " bytes, too short for a safetensors header length (8 bytes)");
   }
-  // A clone made without git-lfs holds small text pointers where the weights should be.
-  constexpr std::string_view kLfs = "version https://git-lfs";
-  if (std::string_view(reinterpret_cast<const char*>(file->data()), file->size())
-          .starts_with(kLfs)) {
-    throw_bad_input(path,
-                    "is a git-lfs pointer, not the weights (run `git lfs pull` or let ckptconv "
-                    "download them)");
-  }
+  refuse_git_lfs_pointer(*file);
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | file->data()[i];
   if (header_len > kMaxHeaderBytes) {

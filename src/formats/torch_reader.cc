@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "formats/git_lfs_pointer.h"
 #include "formats/torch_formats.h"
 #include "formats/zip_reader.h"
 #include "io/error.h"
@@ -19,11 +20,7 @@ Checkpoint read_pytorch_file(const MappedFilePtr& file) {
   const std::string& path = file->path();
   const std::string_view head(reinterpret_cast<const char*>(file->data()),
                               std::min<uint64_t>(file->size(), 64));
-  if (head.starts_with("version https://git-lfs")) {
-    throw_bad_input(path,
-                    "is a git-lfs pointer, not the weights (run `git lfs pull` or let ckptconv "
-                    "download them)");
-  }
+  refuse_git_lfs_pointer(*file);
   if (looks_like_zip(*file)) return read_torch_zip(file);
   if (head.size() >= 2 && static_cast<uint8_t>(head[0]) == 0x80) return read_torch_legacy(file);
   if (file->size() == 0) throw_bad_input(path, "is empty, not a PyTorch checkpoint");
