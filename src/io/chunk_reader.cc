@@ -38,6 +38,9 @@ ChunkReader::~ChunkReader() {
   }
   cv_.notify_all();
   thread_.join();
+  for (Slot& slot : slots_) {
+    if (slot.mapped) give_back(slot.range);
+  }
   for (const auto& [file, fd] : fds_) {
     if (fd >= 0) ::close(fd);
   }
@@ -73,6 +76,7 @@ std::span<const uint8_t> ChunkReader::get(const MappedFilePtr& file, uint64_t of
 void ChunkReader::loop() {
   for (size_t i = 0; i < plan_.size(); ++i) {
     Slot& slot = slots_[i % 2];
+    size_t was_mapped = SIZE_MAX;  // the range the slot handed out in place, to give back
     {
       std::unique_lock<std::mutex> lock(mu_);
       // Wait until range i was skipped by the consumer (it took a later one) or its slot is
@@ -83,10 +87,13 @@ void ChunkReader::loop() {
       });
       if (stop_) return;
       if (i + 1 < next_) continue;
+      if (slot.mapped) was_mapped = slot.range;
+      slot.mapped = false;
       slot.range = i;
       slot.ready = false;
       slot.error = nullptr;
     }
+    if (was_mapped != SIZE_MAX) give_back(was_mapped);
     try {
       fill(slot, plan_[i]);
     } catch (...) {
@@ -98,6 +105,11 @@ void ChunkReader::loop() {
     }
     cv_.notify_all();
   }
+}
+
+void ChunkReader::give_back(size_t range) {
+  const Range& r = plan_[range];
+  r.file->release(r.offset, r.length);
 }
 
 int ChunkReader::direct_fd(const MappedFile& file) {
@@ -127,6 +139,7 @@ void ChunkReader::fill(Slot& slot, const Range& r) {
       if (n < 0) throw_errno(file.path(), "cannot read", errno);
       throw_io(file.path(), "ended while being read (truncated?)");
     }
+    slot.buffer_used = true;
     if (at >= need) {
       slot.data = slot.buffer.data() + (r.offset - begin);
       std::lock_guard<std::mutex> lock(mu_);
@@ -136,6 +149,16 @@ void ChunkReader::fill(Slot& slot, const Range& r) {
     fds_[&file] = -1;  // this file system refuses direct reads: copy from now on
     ::close(fd);
   }
+  if (!slot.buffer_used) {
+    if (!file.populate(r.offset, r.length)) {
+      throw_io(file.path(), "ended while being read (truncated?)");
+    }
+    slot.data = file.data() + r.offset;
+    slot.mapped = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counts_.mapped;
+    return;
+  }
   file.read_ahead(r.offset, r.length);  // the pages the cache lacks, while the rest is copied
   for (uint64_t at = 0; at < r.length; at += kCopyPiece) {
     const uint64_t n = std::min(kCopyPiece, r.length - at);
@@ -143,6 +166,7 @@ void ChunkReader::fill(Slot& slot, const Range& r) {
     file.release_behind(r.offset + at, n);
   }
   file.release(r.offset, r.length);
+  slot.buffer_used = true;
   slot.data = slot.buffer.data();
   std::lock_guard<std::mutex> lock(mu_);
   ++counts_.copied;

@@ -3,8 +3,10 @@
 // O_DIRECT into one of two buffers: on the development VM a cold file costs 0.1 s of CPU per
 // GB that way against 1.4-2.1 s/GB to fault it into the page cache (`dd iflag=direct` against
 // `cat`), the disk streams faster, and what the page cache holds for the other input is not
-// evicted. A range the cache mostly holds is copied out of the mapping instead, its pages
-// handed back as they are copied, so the resident set is the two buffers either way.
+// evicted. A range the cache mostly holds is handed out where it lies in the mapping, its pages
+// mapped ahead by the thread and dropped from the mapping once the consumer has moved on; but
+// only while that buffer has never been filled: once it has (a partly cached input), a cached
+// range is copied into it instead, so the resident set stays at most the two buffers' size.
 #pragma once
 
 #include <condition_variable>
@@ -48,6 +50,7 @@ class ChunkReader {
   struct Counts {
     uint64_t direct = 0;  // read with O_DIRECT
     uint64_t copied = 0;  // copied from the page cache through the mapping
+    uint64_t mapped = 0;  // handed out in place in the mapping
   };
   Counts counts() const;
 
@@ -55,14 +58,17 @@ class ChunkReader {
   struct Slot {
     explicit Slot(uint64_t bytes) : buffer(bytes) {}
     LargeBuffer buffer;
-    size_t range = SIZE_MAX;  // the plan index it holds
+    bool buffer_used = false;  // a range was ever read or copied into `buffer`
+    size_t range = SIZE_MAX;   // the plan index it holds
     bool ready = false;
-    const uint8_t* data = nullptr;  // start of the range inside `buffer`
+    bool mapped = false;            // `data` points into the range's mapping, not `buffer`
+    const uint8_t* data = nullptr;  // start of the range
     std::exception_ptr error;
   };
 
   void loop();
   void fill(Slot& slot, const Range& r);
+  void give_back(size_t range);  // drops a range handed out in place from the mapping
   int direct_fd(const MappedFile& file);
 
   std::vector<Range> plan_;

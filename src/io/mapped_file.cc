@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "io/error.h"
@@ -149,6 +150,18 @@ void MappedFile::release(uint64_t offset, uint64_t length) const {
   if (inner_pages(offset, reach, &b, &e)) {
     madvise(const_cast<uint8_t*>(data_ + b), e - b, MADV_DONTNEED);
   }
+}
+
+bool MappedFile::populate(uint64_t offset, uint64_t length) const {
+  if (!contains(offset, length)) {
+    throw std::invalid_argument("MappedFile::populate: a range outside " + path_);
+  }
+  if (length == 0) return true;
+  const uint64_t b = offset / kPage * kPage;
+  const uint64_t e =
+      std::min((offset + length + kPage - 1) / kPage * kPage, (size_ + kPage - 1) / kPage * kPage);
+  if (madvise(const_cast<uint8_t*>(data_ + b), e - b, MADV_POPULATE_READ) == 0) return true;
+  return errno != EFAULT;  // EFAULT: pages past the end of the file (EINVAL: an older kernel)
 }
 
 void MappedFile::drop_cached(uint64_t offset, uint64_t length) const {

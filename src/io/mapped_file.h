@@ -57,6 +57,12 @@ class MappedFile {
   // longer counts in the resident set. The page cache keeps them; touching them again maps
   // them again.
   void release(uint64_t offset, uint64_t length) const;
+  // Maps every page of [offset, offset + length) now, reading those the page cache lacks
+  // (MADV_POPULATE_READ), so that a walk of the range takes no page faults. Returns false when
+  // part of the range lies beyond the file's end as it is now (truncated since it was mapped:
+  // touching those pages would raise SIGBUS). A kernel without the call maps nothing and
+  // returns true. REQUIRES: contains(offset, length) (checked, std::invalid_argument).
+  bool populate(uint64_t offset, uint64_t length) const;
 
   // For a walk that hands back what it has consumed, piece after piece: drops the whole
   // 2 MiB-aligned chunks of [floor(offset), floor(offset + length)) (floor to 2 MiB). A large

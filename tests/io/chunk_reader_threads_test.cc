@@ -1,7 +1,8 @@
 // ChunkReader: planned ranges arrive in order with their bytes whether they were read with
-// O_DIRECT (the page cache does not hold them) or copied from the mapping (it does); ranges
-// the consumer skips are never waited for, unplanned requests are answered from the mapping,
-// and a read that fails is an Error naming the file.
+// O_DIRECT (the page cache does not hold them), handed out in place in the mapping (it does) or
+// copied from the mapping (it does, but the buffer was used before); ranges the consumer skips
+// are never waited for, unplanned requests are answered from the mapping, and a read that fails
+// is an Error naming the file.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -62,14 +63,50 @@ TEST(ChunkReader, UncachedRangesAreReadDirectlyInOrder) {
   EXPECT_EQ(reader.counts().copied, 0u);
 }
 
-TEST(ChunkReader, CachedRangesAreCopiedFromTheMapping) {
+TEST(ChunkReader, CachedRangesAreHandedOutInPlace) {
   Fixture f;
   ASSERT_EQ(read_file(f.path).size(), f.bytes.size());  // the page cache holds it now
   ASSERT_EQ(f.file->resident_bytes(0, f.bytes.size()), f.bytes.size());
   ChunkReader reader(f.plan, kCapacity);
-  f.take_all(reader);
-  EXPECT_EQ(reader.counts().copied, 4u);
+  for (const ChunkReader::Range& r : f.plan) {
+    const std::span<const uint8_t> got = reader.get(f.file, r.offset, r.length);
+    EXPECT_EQ(got.data(), f.file->data() + r.offset);
+    EXPECT_EQ(got.size(), r.length);
+  }
+  EXPECT_EQ(reader.counts().mapped, 4u);
+  EXPECT_EQ(reader.counts().copied, 0u);
   EXPECT_EQ(reader.counts().direct, 0u);
+}
+
+// Once a buffer has held a direct read, cached ranges bound for it are copied into it: handing
+// out the mapping as well would hold both in memory.
+TEST(ChunkReader, CachedRangesAreCopiedIntoABufferUsedBefore) {
+  Fixture f;
+  ASSERT_TRUE(evict_from_page_cache(f.path));
+  const std::vector<ChunkReader::Range> plan = {{f.file, 0, 8192},
+                                                {f.file, kCapacity, 5000},
+                                                {f.file, 2 * kCapacity, 5000},
+                                                {f.file, 3 * kCapacity, 5000}};
+  ASSERT_TRUE(read_into_page_cache(f.path, kCapacity, f.bytes.size() - kCapacity));
+  ASSERT_EQ(f.file->resident_bytes(0, 8192), 0u);
+  ASSERT_EQ(f.file->resident_bytes(kCapacity, 2 * kCapacity + 5000), 2 * kCapacity + 5000);
+  ChunkReader reader(plan, kCapacity);
+  for (const ChunkReader::Range& r : plan) {
+    EXPECT_TRUE(str(reader.get(f.file, r.offset, r.length)) == f.want(r)) << r.offset;
+  }
+  EXPECT_EQ(reader.counts().direct, 1u);  // slot 0
+  EXPECT_EQ(reader.counts().mapped, 2u);  // slot 1, twice
+  EXPECT_EQ(reader.counts().copied, 1u);  // slot 0 again
+}
+
+TEST(ChunkReader, ACachedFileTruncatedSinceMappedIsAnErrorNamingIt) {
+  Fixture f;
+  ASSERT_EQ(read_file(f.path).size(), f.bytes.size());
+  ASSERT_EQ(truncate(f.path.c_str(), 50000), 0);
+  ChunkReader reader(f.plan, kCapacity);
+  EXPECT_TRUE(str(reader.get(f.file, 1, 1000)) == f.want({f.file, 1, 1000}));
+  EXPECT_EQ(error_of([&] { reader.get(f.file, 4095, 70000); }),
+            f.path + ": ended while being read (truncated?)");
 }
 
 TEST(ChunkReader, SkippedRangesAreDroppedAndOthersComeFromTheMapping) {

@@ -4,9 +4,11 @@
 #include "io/mapped_file.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "test_util.h"
@@ -81,6 +83,23 @@ TEST(MappedFile, CachedAtOpenIsWhatTheCacheHeldBeforeAnyRead) {
   EXPECT_EQ(warm->cached_at_open(0, warm->size()), warm->size());
   EXPECT_EQ(warm->cached_at_open(3 * kMiB, UINT64_MAX), 100u);  // clipped to the file
   EXPECT_EQ(warm->cached_at_open(warm->size(), 1), 0u);
+}
+
+TEST(MappedFile, PopulateReadsTheRangeAndTellsATruncatedFile) {
+  TempDir dir;
+  std::string bytes(3 * kMiB + 100, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 4096);
+  write_file(dir / "f.bin", bytes);
+  ASSERT_TRUE(evict_from_page_cache(dir / "f.bin"));
+  const auto file = MappedFile::open(dir / "f.bin");
+  EXPECT_TRUE(file->populate(kMiB + 10, kMiB));
+  EXPECT_EQ(file->resident_bytes(kMiB + 10, kMiB), kMiB);  // read into the page cache
+  EXPECT_TRUE(file->populate(0, file->size()));            // the partial last page too
+  EXPECT_TRUE(file->populate(5, 0));
+  EXPECT_THROW(file->populate(file->size(), 1), std::invalid_argument);
+  ASSERT_EQ(truncate((dir / "f.bin").c_str(), static_cast<off_t>(kMiB)), 0);
+  EXPECT_TRUE(file->populate(0, kMiB));
+  EXPECT_FALSE(file->populate(kMiB - 10, 2 * kMiB));
 }
 
 }  // namespace
