@@ -158,8 +158,7 @@ bool MappedFile::populate(uint64_t offset, uint64_t length) const {
   }
   if (length == 0) return true;
   const uint64_t b = offset / kPage * kPage;
-  const uint64_t e =
-      std::min((offset + length + kPage - 1) / kPage * kPage, (size_ + kPage - 1) / kPage * kPage);
+  const uint64_t e = (offset + length + kPage - 1) / kPage * kPage;  // inside the mapping
   if (madvise(const_cast<uint8_t*>(data_ + b), e - b, MADV_POPULATE_READ) == 0) return true;
   return errno != EFAULT;  // EFAULT: pages past the end of the file (EINVAL: an older kernel)
 }
