@@ -14,6 +14,8 @@ namespace {
 
 constexpr uint64_t kAlign = 4096;                   // O_DIRECT offsets, lengths and buffers
 constexpr uint64_t kCopyPiece = uint64_t{4} << 20;  // mapping bytes copied between releases
+// A range that ends past the file as it is now, read directly or mapped.
+constexpr const char* kTruncated = "ended while being read (truncated?)";
 
 }  // namespace
 
@@ -137,7 +139,7 @@ void ChunkReader::fill(Slot& slot, const Range& r) {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EINVAL && at == begin) break;  // refused: copy instead
       if (n < 0) throw_errno(file.path(), "cannot read", errno);
-      throw_io(file.path(), "ended while being read (truncated?)");
+      throw_io(file.path(), kTruncated);
     }
     slot.buffer_used = true;
     if (at >= need) {
@@ -151,7 +153,7 @@ void ChunkReader::fill(Slot& slot, const Range& r) {
   }
   if (!slot.buffer_used) {
     if (!file.populate(r.offset, r.length)) {
-      throw_io(file.path(), "ended while being read (truncated?)");
+      throw_io(file.path(), kTruncated);
     }
     slot.data = file.data() + r.offset;
     slot.mapped = true;
