@@ -8,7 +8,8 @@ packages=(
   libleveldb-dev libsnappy-dev          # TF bundle .index (LevelDB table format)
   libprotobuf-dev protobuf-compiler     # BundleHeaderProto / BundleEntryProto
   libcurl4-openssl-dev libssl-dev       # Hub downloads, sha256
-  zlib1g-dev                            # crc32 for the PyTorch zip writer
+  libisal-dev                           # CRC-32 of the PyTorch zip writer's entries
+  zlib1g-dev                            # the tests' reference CRC-32
   nlohmann-json3-dev                    # config.json, safetensors headers, index.json
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format clang-tidy               # style and static-analysis checks in the test suite

@@ -1,10 +1,9 @@
 #include "formats/zip_writer.h"
 
-#include <zlib.h>
-
 #include <limits>
 #include <set>
 
+#include "io/crc32.h"
 #include "io/error.h"
 
 namespace ckpt {
@@ -86,7 +85,7 @@ void ZipWriter::begin_entry(const std::string& name, uint64_t size) {
   entries_.push_back({name, offset, size, 0});
   open_ = true;
   written_ = 0;
-  crc_ = static_cast<uint32_t>(crc32_z(0, Z_NULL, 0));
+  crc_ = 0;
 }
 
 void ZipWriter::append(std::span<const uint8_t> bytes) {
@@ -96,7 +95,7 @@ void ZipWriter::append(std::span<const uint8_t> bytes) {
     throw_bad_input(out_.final_path(), "zip entry '" + e.name + "' got more than its " +
                                            std::to_string(e.size) + " bytes");
   }
-  crc_ = static_cast<uint32_t>(crc32_z(crc_, bytes.data(), bytes.size()));
+  crc_ = crc32_extend(crc_, bytes.data(), bytes.size());
   appender_.append(bytes);
   written_ += bytes.size();
 }
