@@ -66,14 +66,13 @@ class TfBundleWriter final : public TensorWriter {
     }
     // What the appender writes in place is checksummed first, then written without a copy;
     // the rest is copied into its block a piece at a time, each checksummed while in cache.
-    const size_t in_place = appender_.in_place_prefix(bytes);
-    crc_ = crc32c_extend(crc_, bytes.data(), in_place);
-    put(bytes.first(in_place));
-    for (size_t at = in_place; at < bytes.size(); at += kCrcPiece) {
-      const auto piece = bytes.subspan(at, std::min(kCrcPiece, bytes.size() - at));
-      crc_ = crc32c_extend(crc_, piece.data(), piece.size());
-      put(piece);
-    }
+    const std::span<const uint8_t> in_place = appender_.in_place_part(bytes);
+    const size_t lead =
+        in_place.empty() ? bytes.size() : static_cast<size_t>(in_place.data() - bytes.data());
+    put_checksummed(bytes.first(lead));
+    crc_ = crc32c_extend(crc_, in_place.data(), in_place.size());
+    put(in_place);
+    put_checksummed(bytes.subspan(lead + in_place.size()));
     received_ += bytes.size();
   }
 
@@ -137,6 +136,13 @@ class TfBundleWriter final : public TensorWriter {
 
   // Data bytes go out through direct I/O in large aligned blocks (see DirectAppender).
   void put(std::span<const uint8_t> bytes) { appender_.append(bytes); }
+  void put_checksummed(std::span<const uint8_t> bytes) {
+    for (size_t at = 0; at < bytes.size(); at += kCrcPiece) {
+      const auto piece = bytes.subspan(at, std::min(kCrcPiece, bytes.size() - at));
+      crc_ = crc32c_extend(crc_, piece.data(), piece.size());
+      put(piece);
+    }
+  }
   void flush() { appender_.flush(); }
 
   std::string index_path_;

@@ -10,21 +10,17 @@ namespace ckpt {
 DirectAppender::DirectAppender(OutputFile& file)
     : file_(file), block_(kBlockBytes), written_(file.size()) {}
 
-size_t DirectAppender::in_place_prefix(std::span<const uint8_t> bytes) const {
+std::span<const uint8_t> DirectAppender::in_place_part(std::span<const uint8_t> bytes) const {
   constexpr size_t kAlign = OutputFile::kDirectAlign;
-  const size_t n = bytes.size() / kAlign * kAlign;
-  const bool aligned =
-      written_ % kAlign == 0 && reinterpret_cast<uintptr_t>(bytes.data()) % kAlign == 0;
-  return fill_ == 0 && aligned && n >= kInPlaceMin ? n : 0;
+  const size_t lead = (kAlign - fill_ % kAlign) % kAlign;  // completes the block's last page
+  if (written_ % kAlign != 0 || bytes.size() < lead) return {};  // after a flush(): no more
+  const std::span<const uint8_t> rest = bytes.subspan(lead);
+  const size_t n = rest.size() / kAlign * kAlign;
+  if (reinterpret_cast<uintptr_t>(rest.data()) % kAlign != 0 || n < kInPlaceMin) return {};
+  return rest.first(n);
 }
 
-void DirectAppender::append(std::span<const uint8_t> bytes) {
-  if (const size_t n = in_place_prefix(bytes); n > 0) {
-    const std::span<const uint8_t> head = bytes.first(n);
-    if (!file_.write_direct(written_, head)) file_.write_at(written_, head);
-    written_ += n;
-    bytes = bytes.subspan(n);
-  }
+void DirectAppender::copy_in(std::span<const uint8_t> bytes) {
   while (!bytes.empty()) {
     const size_t n = std::min(bytes.size(), kBlockBytes - fill_);
     std::memcpy(block_.data() + fill_, bytes.data(), n);
@@ -32,6 +28,20 @@ void DirectAppender::append(std::span<const uint8_t> bytes) {
     bytes = bytes.subspan(n);
     if (fill_ == kBlockBytes) write_block();
   }
+}
+
+void DirectAppender::append(std::span<const uint8_t> bytes) {
+  const std::span<const uint8_t> in_place = in_place_part(bytes);
+  if (in_place.empty()) {
+    copy_in(bytes);
+    return;
+  }
+  const auto lead = static_cast<size_t>(in_place.data() - bytes.data());
+  copy_in(bytes.first(lead));
+  if (fill_ > 0) write_block();  // whole pages now
+  if (!file_.write_direct(written_, in_place)) file_.write_at(written_, in_place);
+  written_ += in_place.size();
+  copy_in(bytes.subspan(lead + in_place.size()));
 }
 
 void DirectAppender::write_block() {

@@ -62,7 +62,8 @@ TEST(DirectAppender, PatchReachesTheFileTheBlockAndBoth) {
 }
 
 // A large append at an aligned offset from an aligned address goes to the file from where it
-// lies (nothing buffered); once the offset is unaligned, appends are copied into the block.
+// lies (nothing buffered); once the block holds bytes, an aligned address no longer agrees
+// with the offset and appends are copied into the block.
 TEST(DirectAppender, LargeAlignedAppendsAreWrittenInPlace) {
   TempDir dir;
   const std::string path = dir / "out.bin";
@@ -73,12 +74,14 @@ TEST(DirectAppender, LargeAlignedAppendsAreWrittenInPlace) {
   {
     OutputFile out(path);
     DirectAppender a(out);
-    EXPECT_EQ(a.in_place_prefix(all), DirectAppender::kInPlaceMin + 4096);
-    EXPECT_EQ(a.in_place_prefix(all.first(DirectAppender::kInPlaceMin - 1)), 0u);
-    EXPECT_EQ(a.in_place_prefix(all.subspan(4)), 0u);  // unaligned address
+    const std::span<const uint8_t> part = a.in_place_part(all);
+    EXPECT_EQ(part.data(), all.data());
+    EXPECT_EQ(part.size(), DirectAppender::kInPlaceMin + 4096);
+    EXPECT_TRUE(a.in_place_part(all.first(DirectAppender::kInPlaceMin - 1)).empty());
+    EXPECT_TRUE(a.in_place_part(all.subspan(4)).empty());  // unaligned address
     a.append(all);
-    EXPECT_EQ(a.buffered(), 10u);           // only the unaligned tail was copied
-    EXPECT_EQ(a.in_place_prefix(all), 0u);  // the block holds bytes: they go first
+    EXPECT_EQ(a.buffered(), 10u);  // only the unaligned tail was copied
+    EXPECT_TRUE(a.in_place_part(all).empty());
     a.append(all);
     EXPECT_EQ(a.buffered(), 10 + all.size());
     want.append(reinterpret_cast<const char*>(big.data()), big.size());
@@ -86,6 +89,36 @@ TEST(DirectAppender, LargeAlignedAppendsAreWrittenInPlace) {
     a.flush();
     out.commit();
   }
+  EXPECT_TRUE(read_file(path) == want);
+}
+
+// Bytes whose address agrees with their file offset modulo the alignment are written in
+// place behind whatever the block holds: the block's last page is completed from their head,
+// the block written, the aligned middle written from where it lies, only the tail copied.
+TEST(DirectAppender, AnAppendWhoseAddressAgreesWithItsOffsetIsWrittenInPlace) {
+  TempDir dir;
+  const std::string path = dir / "out.bin";
+  const std::string header(4096 + 100, 'h');  // a header of any length in front of the data
+  const LargeBuffer storage(DirectAppender::kInPlaceMin + 3 * 4096);
+  const std::span<const uint8_t> data(storage.data() + 100, DirectAppender::kInPlaceMin + 5000);
+  for (size_t i = 0; i < data.size(); ++i) storage.data()[100 + i] = static_cast<uint8_t>(i * 13);
+  {
+    OutputFile out(path);
+    DirectAppender a(out);
+    a.append({reinterpret_cast<const uint8_t*>(header.data()), header.size()});
+    const std::span<const uint8_t> part = a.in_place_part(data);
+    EXPECT_EQ(part.data(), storage.data() + 4096);  // after the 3996 bytes that fill the page
+    EXPECT_EQ(part.size(), DirectAppender::kInPlaceMin);
+    a.append(data);
+    EXPECT_EQ(a.buffered(), data.size() - 3996 - DirectAppender::kInPlaceMin);
+    EXPECT_EQ(a.size(), header.size() + data.size());
+    a.append(data.first(7));  // appending goes on after it as usual
+    a.flush();
+    out.commit();
+  }
+  std::string want = header;
+  want.append(reinterpret_cast<const char*>(data.data()), data.size());
+  want.append(reinterpret_cast<const char*>(data.data()), 7);
   EXPECT_TRUE(read_file(path) == want);
 }
 
