@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "io/output_file.h"
+
 namespace ckpt {
 namespace {
 
@@ -14,6 +16,10 @@ namespace {
   std::abort();
 }
 
+// A buffer starts up to this far into its storage, so that its address agrees with the
+// file offset its bytes land at modulo the direct I/O alignment.
+constexpr size_t kShiftRoom = OutputFile::kDirectAlign;
+
 }  // namespace
 
 WriteBehind::WriteBehind(TensorWriter& writer, size_t buffer_bytes, int buffers, Progress& progress)
@@ -21,7 +27,7 @@ WriteBehind::WriteBehind(TensorWriter& writer, size_t buffer_bytes, int buffers,
   if (buffer_bytes_ < 4)
     violated("a buffer of " + std::to_string(buffer_bytes_) + " bytes is smaller than one float32");
   for (int i = 0; i < std::max(1, buffers); ++i) {
-    storage_.emplace_back(buffer_bytes_);
+    storage_.emplace_back(buffer_bytes_ + kShiftRoom);
     free_.push_back(storage_.back().data());
   }
   thread_ = std::thread([this] { loop(); });
@@ -47,16 +53,23 @@ void WriteBehind::push(Job job) {
   cv_.notify_all();
 }
 
-void WriteBehind::begin_tensor(const TensorSpec& spec) { push({Job::kBegin, spec, nullptr, 0}); }
-void WriteBehind::end_tensor() { push({Job::kEnd, {}, nullptr, 0}); }
+void WriteBehind::begin_tensor(const TensorSpec& spec) {
+  landing_ = writer_.planned_data_offset(tensors_begun_++);
+  push({Job::kBegin, spec, nullptr, 0, nullptr});
+}
+
+void WriteBehind::end_tensor() { push({Job::kEnd, {}, nullptr, 0, nullptr}); }
+
 void WriteBehind::submit(uint8_t* buffer, size_t bytes) {
   if (bytes > buffer_bytes_)
     violated("submit() of " + std::to_string(bytes) + " bytes into a buffer of " +
              std::to_string(buffer_bytes_));
-  if (std::none_of(storage_.begin(), storage_.end(),
-                   [&](const auto& b) { return b.data() == buffer; }))
-    violated("submit() of a buffer acquire() did not return");
-  push({Job::kAppend, {}, buffer, bytes});
+  const auto from = std::find_if(storage_.begin(), storage_.end(), [&](const LargeBuffer& b) {
+    return buffer >= b.data() && buffer < b.data() + kShiftRoom;
+  });
+  if (from == storage_.end()) violated("submit() of a buffer acquire() did not return");
+  if (landing_) *landing_ += bytes;
+  push({Job::kAppend, {}, buffer, bytes, from->data()});
 }
 
 uint8_t* WriteBehind::acquire() {
@@ -65,7 +78,9 @@ uint8_t* WriteBehind::acquire() {
   rethrow_locked();
   uint8_t* b = free_.back();
   free_.pop_back();
-  return b;
+  // Producers store float32s: a landing offset that is not a multiple of 4 is not followed.
+  const size_t shift = landing_ && *landing_ % 4 == 0 ? *landing_ % kShiftRoom : 0;
+  return b + shift;
 }
 
 void WriteBehind::drain() {
@@ -106,7 +121,7 @@ void WriteBehind::loop() {
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (job.buffer != nullptr) free_.push_back(job.buffer);
+      if (job.base != nullptr) free_.push_back(job.base);
       busy_ = false;
     }
     cv_.notify_all();

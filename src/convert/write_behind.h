@@ -1,6 +1,12 @@
 // Overlaps producing output bytes with writing them: the producer fills one buffer while a
 // background thread hands the previous one to the TensorWriter (crc32c + write). Memory is
 // bounded by the buffers given at construction.
+//
+// When the writer knows where each tensor's data lands in its file
+// (TensorWriter::planned_data_offset), acquire() returns a buffer whose address agrees with
+// where its first byte will land, modulo the direct I/O alignment, so the writer's
+// DirectAppender writes it from where it lies instead of copying it (a safetensors header or
+// a zip local header of any length in front of the data no longer costs a copy of it all).
 #pragma once
 
 #include <condition_variable>
@@ -8,6 +14,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -28,7 +35,8 @@ class WriteBehind {
   size_t buffer_bytes() const { return buffer_bytes_; }
 
   void begin_tensor(const TensorSpec& spec);
-  // A free buffer to fill (blocks while all are in flight). Rethrows a writer error.
+  // A free buffer of buffer_bytes() to fill (blocks while all are in flight), aligned to at
+  // least 4 bytes. Rethrows a writer error.
   uint8_t* acquire();
   // Queues the acquired buffer's first `bytes` bytes for appending. A producer with more
   // bytes than fit (a long output row) splits them over several acquire/submit calls.
@@ -44,8 +52,9 @@ class WriteBehind {
   struct Job {
     enum Kind { kBegin, kAppend, kEnd } kind = kBegin;
     TensorSpec spec;
-    uint8_t* buffer = nullptr;
+    uint8_t* buffer = nullptr;  // the bytes to append
     size_t bytes = 0;
+    uint8_t* base = nullptr;  // the storage they lie in, free again once they are written
   };
   void push(Job job);
   void loop();
@@ -54,7 +63,9 @@ class WriteBehind {
   TensorWriter& writer_;
   Progress& progress_;
   size_t buffer_bytes_;
-  std::vector<LargeBuffer> storage_;
+  std::vector<LargeBuffer> storage_;  // buffer_bytes_ plus room to shift a buffer's start
+  size_t tensors_begun_ = 0;          // producer side, like landing_
+  std::optional<uint64_t> landing_;   // file offset of the next byte submitted, if known
   std::vector<uint8_t*> free_;
   std::deque<Job> jobs_;
   std::mutex mu_;

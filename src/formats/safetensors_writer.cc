@@ -164,6 +164,19 @@ class SafetensorsWriter final : public TensorWriter {
       placed_.push_back({std::move(s), 0, 0});
     }
     plan_shards(options.max_shard_bytes);
+    for (size_t i = 0; i < shard_names_.size(); ++i) {
+      std::vector<const Placed*> members;
+      for (const Placed& p : placed_) {
+        if (p.shard == i) members.push_back(&p);
+      }
+      headers_.push_back(header_json(metadata_, members));
+    }
+  }
+
+  std::optional<uint64_t> planned_data_offset(size_t index) const override {
+    if (index >= placed_.size()) return std::nullopt;
+    const Placed& p = placed_[index];
+    return headers_[p.shard].size() + p.begin;
   }
 
   void begin_tensor(const TensorSpec& spec) override {
@@ -263,13 +276,9 @@ class SafetensorsWriter final : public TensorWriter {
     while (files_.size() <= shard) {
       flush();
       const size_t i = files_.size();
-      std::vector<const Placed*> members;
-      for (const Placed& p : placed_) {
-        if (p.shard == i) members.push_back(&p);
-      }
       files_.push_back(std::make_unique<OutputFile>(dir_ + "/" + shard_names_[i]));
       appender_ = std::make_unique<DirectAppender>(*files_.back());
-      const std::string header = header_json(metadata_, members);
+      const std::string& header = headers_[i];
       appender_->append({reinterpret_cast<const uint8_t*>(header.data()), header.size()});
     }
   }
@@ -282,6 +291,7 @@ class SafetensorsWriter final : public TensorWriter {
   std::map<std::string, std::string> metadata_;
   std::vector<Placed> placed_;
   std::vector<std::string> shard_names_;
+  std::vector<std::string> headers_;  // each shard's, length prefix included
   std::vector<std::unique_ptr<OutputFile>> files_;
   std::unique_ptr<OutputFile> index_;
   std::unique_ptr<DirectAppender> appender_;  // for the shard being written

@@ -11,7 +11,9 @@
 // Destroying a writer before commit() removes every temporary file it created.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,6 +46,15 @@ class TensorWriter {
   virtual void end_tensor() = 0;
   virtual void finish() = 0;
   virtual void commit() = 0;
+
+  // Where in its file the data of the index-th tensor (in arrival order) will begin, for a
+  // writer given every spec up front; nullopt otherwise. A producer that lays its buffers out
+  // to agree with it modulo the direct I/O alignment has them written without a copy (see
+  // DirectAppender::in_place_part()); a wrong answer only costs that copy. Reads only what the
+  // writer was constructed with: may be called from any thread while it writes.
+  virtual std::optional<uint64_t> planned_data_offset(size_t /*index*/) const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace ckpt

@@ -27,6 +27,17 @@ class TorchZipWriter final : public TensorWriter {
     }
     const std::string pkl = torch_state_dict_pickle(pickled, path);
     zip_.add_entry(kTop + "data.pkl", as_bytes(pkl));
+    uint64_t at = zip_.size();
+    for (size_t i = 0; i < specs_.size(); ++i) {
+      const uint64_t data = ZipWriter::data_start(at, storage_name(i).size(), specs_[i].byte_size());
+      planned_.push_back(data);
+      at = data + specs_[i].byte_size();
+    }
+  }
+
+  std::optional<uint64_t> planned_data_offset(size_t index) const override {
+    if (index >= planned_.size()) return std::nullopt;
+    return planned_[index];
   }
 
   void begin_tensor(const TensorSpec& spec) override {
@@ -42,7 +53,7 @@ class TorchZipWriter final : public TensorWriter {
                           std::string(dtype_name(want.dtype)) + shape_to_string(want.shape) +
                           " was declared");
     }
-    zip_.begin_entry(kTop + "data/" + std::to_string(next_), want.byte_size());
+    zip_.begin_entry(storage_name(next_), want.byte_size());
     in_tensor_ = true;
   }
 
@@ -76,12 +87,14 @@ class TorchZipWriter final : public TensorWriter {
   }
 
  private:
+  static std::string storage_name(size_t i) { return kTop + "data/" + std::to_string(i); }
   static std::span<const uint8_t> as_bytes(std::string_view s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
   }
 
   inline static const std::string kTop = "archive/";
   std::vector<TensorSpec> specs_;
+  std::vector<uint64_t> planned_;  // each storage's data offset, laid out as ZipWriter will
   OutputFile out_;
   ZipWriter zip_;
   size_t next_ = 0;

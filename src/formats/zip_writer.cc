@@ -58,6 +58,13 @@ uint32_t clamp32(uint64_t v) { return v >= kMax32 ? kMax32 : static_cast<uint32_
 
 }  // namespace
 
+uint64_t ZipWriter::data_start(uint64_t header_offset, size_t name_size, uint64_t size) {
+  const size_t zip64_extra = size >= kMax32 ? 4 + 16 : 0;
+  // Padded so the data starts on a 64-byte boundary; the padding field needs 4 bytes of its own.
+  const uint64_t before_pad = header_offset + 30 + name_size + zip64_extra + 4;
+  return before_pad + (kAlignment - before_pad % kAlignment) % kAlignment;
+}
+
 void ZipWriter::begin_entry(const std::string& name, uint64_t size) {
   if (open_ || finished_)
     throw_bad_input(out_.final_path(), "zip entry '" + name + "' begun out of turn");
@@ -75,9 +82,8 @@ void ZipWriter::begin_entry(const std::string& name, uint64_t size) {
   h.u32(0x04034b50).u16(zip64 ? kNeedZip64 : kNeedPlain).u16(kFlagUtf8).u16(0).u16(0).u16(0);
   h.u32(0).u32(zip64 ? kMax32 : size).u32(zip64 ? kMax32 : size);
   const size_t zip64_extra = zip64 ? 4 + 16 : 0;
-  // Pad so the data starts on a 64-byte boundary; the padding field needs 4 bytes of its own.
   const uint64_t before_pad = offset + 30 + name.size() + zip64_extra + 4;
-  const size_t pad = static_cast<size_t>((kAlignment - before_pad % kAlignment) % kAlignment);
+  const auto pad = static_cast<size_t>(data_start(offset, name.size(), size) - before_pad);
   h.u16(name.size()).u16(zip64_extra + 4 + pad).raw(name);
   if (zip64) h.u16(0x0001).u16(16).u64(size).u64(size);
   h.u16(kPaddingId).u16(pad).fill(pad, 'Z');

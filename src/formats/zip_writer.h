@@ -36,6 +36,12 @@ class ZipWriter {
   void add_entry(const std::string& name, std::span<const uint8_t> bytes);
   void finish();
 
+  // Bytes written so far: the offset the next entry's local header goes at.
+  uint64_t size() const { return appender_.size(); }
+  // Where the data of an entry of `size` bytes named with `name_size` bytes begins when its
+  // local header goes at `header_offset` (what begin_entry() lays out).
+  static uint64_t data_start(uint64_t header_offset, size_t name_size, uint64_t size);
+
   static constexpr uint64_t kAlignment = 64;
 
  private:

@@ -104,6 +104,61 @@ INSTANTIATE_TEST_SUITE_P(
         Layout{"copy of a transposed view", 37 * 41, {37, 41}, {1, 37}, TensorOp::kCopy}),
     [](const auto& info) { return std::to_string(info.index); });
 
+// A writer that says where each tensor's data lands: the write-behind's buffers agree with it
+// modulo the direct I/O alignment (so the DirectAppender can write them in place), tensor by
+// tensor and buffer by buffer, and the bytes arrive unchanged.
+class PlacingWriter final : public TensorWriter {
+ public:
+  std::vector<uint64_t> planned;
+  std::vector<const uint8_t*> appended_at;
+  std::string bytes;
+  void begin_tensor(const TensorSpec&) override {}
+  void append(std::span<const uint8_t> b) override {
+    appended_at.push_back(b.data());
+    bytes.append(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  void end_tensor() override {}
+  void finish() override {}
+  void commit() override {}
+  std::optional<uint64_t> planned_data_offset(size_t index) const override {
+    if (index >= planned.size()) return std::nullopt;
+    return planned[index];
+  }
+};
+
+TEST(WriteBehind, BuffersAgreeWithWhereTheWriterPlacesTheirBytes) {
+  PlacingWriter w;
+  w.planned = {8 + 4100, 70002};  // the second is no multiple of 4: not followed
+  NullProgress progress;
+  std::vector<uintptr_t> phases;
+  std::string want;
+  {
+    WriteBehind out(w, 64 << 10, 2, progress);
+    auto put = [&](size_t n, char c) {
+      uint8_t* b = out.acquire();
+      phases.push_back(reinterpret_cast<uintptr_t>(b) % 4096);
+      std::memset(b, c, n);
+      want.append(n, c);
+      out.submit(b, n);
+    };
+    out.begin_tensor({"a", DType::kU8, {3000 + (64 << 10)}});
+    put(3000, 'a');
+    put(64 << 10, 'b');
+    out.end_tensor();
+    out.begin_tensor({"b", DType::kU8, {10}});
+    put(10, 'c');
+    out.end_tensor();
+    out.begin_tensor({"c", DType::kU8, {10}});  // the writer does not know: no shift
+    put(10, 'd');
+    out.end_tensor();
+    out.drain();
+  }
+  EXPECT_EQ(phases, (std::vector<uintptr_t>{4108 % 4096, (4108 + 3000) % 4096, 0, 0}));
+  ASSERT_EQ(w.appended_at.size(), 4u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(w.appended_at[1]) % 4096, (4108 + 3000) % 4096);
+  EXPECT_TRUE(w.bytes == want);
+}
+
 // The write-behind's REQUIRES: a producer that filled more than a buffer has already written
 // past it, so the process stops there with a message rather than unwinding through a
 // corrupted heap.

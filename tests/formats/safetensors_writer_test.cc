@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -94,6 +95,33 @@ TEST(SafetensorsWriter, ShardsLikeHuggingFace) {
   const Checkpoint back = open_checkpoint(out.path());
   EXPECT_EQ(back.format, "sharded-safetensors");
   testing::expect_matches_tensors_json(back, variant("safetensors/tensors.json"));
+}
+
+// What the writer says up front about where each tensor's data goes is where it went, in
+// every shard (the write-behind lays its buffers out by it).
+TEST(SafetensorsWriter, PlannedDataOffsetsAreWhereTheDataLands) {
+  const Checkpoint ckpt = read_safetensors_file(variant("safetensors/model.safetensors"));
+  const std::vector<TensorSpec> specs = specs_of(ckpt);
+  TempDir out;
+  SafetensorsOptions opts;
+  opts.max_shard_bytes = 200000;
+  auto w = make_safetensors_writer(out.path(), specs, opts);
+  EXPECT_EQ(w->planned_data_offset(specs.size()), std::nullopt);
+  write_all(*w, ckpt, 4096);
+  w->commit();
+  size_t seen = 0;
+  for (int i = 1; i <= 3; ++i) {
+    const std::string shard = out / ("model-0000" + std::to_string(i) + "-of-00003.safetensors");
+    for (const TensorView& t : read_safetensors_file(shard).tensors) {
+      const auto at = std::find_if(specs.begin(), specs.end(),
+                                   [&](const TensorSpec& s) { return s.name == t.name; });
+      ASSERT_NE(at, specs.end()) << t.name;
+      EXPECT_EQ(w->planned_data_offset(static_cast<size_t>(at - specs.begin())), t.offset)
+          << t.name;
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, specs.size());
 }
 
 TEST(SafetensorsWriter, IndexTextAndHeaderLayout) {

@@ -52,6 +52,31 @@ TEST(TorchZipWriter, OurReaderReadsItBack) {
   }
 }
 
+// What the writer says up front about where each storage's data goes is where it went (the
+// write-behind lays its buffers out by it).
+TEST(TorchZipWriter, PlannedDataOffsetsAreWhereTheDataLands) {
+  const Checkpoint src = read_safetensors_file(variant("safetensors/model.safetensors"));
+  std::vector<TensorSpec> specs;
+  for (const TensorView& t : src.tensors) specs.push_back({t.name, t.dtype, t.shape});
+  TempDir dir;
+  auto w = make_torch_zip_writer(dir / "pytorch_model.bin", specs);
+  EXPECT_EQ(w->planned_data_offset(specs.size()), std::nullopt);
+  for (const TensorView& t : src.tensors) {
+    w->begin_tensor({t.name, t.dtype, t.shape});
+    const std::string bytes = contiguous_bytes(t);
+    w->append({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    w->end_tensor();
+  }
+  w->finish();
+  w->commit();
+  const ZipArchive zip = ZipArchive::open(MappedFile::open(dir / "pytorch_model.bin"));
+  ASSERT_EQ(zip.entries().size(), specs.size() + 3);  // data.pkl, storages, version, byteorder
+  for (size_t i = 0; i < specs.size(); ++i) {
+    EXPECT_EQ(zip.entries()[i + 1].name, "archive/data/" + std::to_string(i));
+    EXPECT_EQ(w->planned_data_offset(i), zip.entries()[i + 1].data_offset) << i;
+  }
+}
+
 TEST(TorchZipWriter, DeterministicBytes) {
   const Checkpoint src = read_safetensors_file(variant("safetensors/model.safetensors"));
   TempDir dir;
