@@ -54,7 +54,11 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
   OutputFile state(join(opt.output_dir, "checkpoint"));
   state.write(tf_checkpoint_state_text(kTfPrefixName));
 
-  auto writer = make_tf_bundle_writer(join(opt.output_dir, kTfPrefixName));
+  std::vector<TensorSpec> arriving;
+  for (const PlannedTensor& p : plan.writes) {
+    arriving.push_back({p.row.tf_name, DType::kF32, p.row.tf_shape});
+  }
+  auto writer = make_tf_bundle_writer(join(opt.output_dir, kTfPrefixName), arriving);
   progress.start("convert", plan.output_bytes);
   {
     Workers workers(opt.threads);
@@ -66,8 +70,7 @@ ConvertResult convert_hf_to_cs(const ConvertOptions& opt, Progress& progress, st
     DropBehind behind(std::move(ranges));
     for (size_t i = 0; i < plan.writes.size(); ++i) {
       const PlannedTensor& p = plan.writes[i];
-      stream_tensor(*p.source, p.row.op, p.row.rows(), {p.row.tf_name, DType::kF32, p.row.tf_shape},
-                    out, workers);
+      stream_tensor(*p.source, p.row.op, p.row.rows(), arriving[i], out, workers);
       behind.consumed(i + 1);
     }
     out.drain();

@@ -28,8 +28,20 @@ constexpr size_t kCrcPiece = size_t{256} << 10;  // checksummed, then copied, wh
 
 class TfBundleWriter final : public TensorWriter {
  public:
-  explicit TfBundleWriter(const std::string& prefix)
-      : index_path_(prefix + ".index"), data_(prefix + ".data-00000-of-00001"), appender_(data_) {}
+  TfBundleWriter(const std::string& prefix, const std::vector<TensorSpec>& arriving)
+      : index_path_(prefix + ".index"), data_(prefix + ".data-00000-of-00001"), appender_(data_) {
+    uint64_t at = 0;  // tensors go into the data file back to back
+    for (const TensorSpec& s : arriving) {
+      if (s.dtype == DType::kString || shape_numel(s.shape) < 0) break;
+      planned_.push_back(at);
+      at += s.byte_size();
+    }
+  }
+
+  std::optional<uint64_t> planned_data_offset(size_t index) const override {
+    if (index >= planned_.size()) return std::nullopt;
+    return planned_[index];
+  }
 
   void begin_tensor(const TensorSpec& spec) override {
     if (finished_) fail_index("tensor '" + spec.name + "' begun after finish()");
@@ -149,6 +161,7 @@ class TfBundleWriter final : public TensorWriter {
   OutputFile data_;
   std::unique_ptr<OutputFile> index_;
   DirectAppender appender_;             // after data_: it writes to it
+  std::vector<uint64_t> planned_;       // data offsets of the tensors said to be arriving
   std::vector<TfBundleEntry> entries_;  // in data order; sorted when the index is built
   std::set<std::string> names_;
 
@@ -185,8 +198,9 @@ std::string quote(const std::string& s) {
 
 }  // namespace
 
-std::unique_ptr<TensorWriter> make_tf_bundle_writer(const std::string& prefix) {
-  return std::make_unique<TfBundleWriter>(prefix);
+std::unique_ptr<TensorWriter> make_tf_bundle_writer(const std::string& prefix,
+                                                    const std::vector<TensorSpec>& arriving) {
+  return std::make_unique<TfBundleWriter>(prefix, arriving);
 }
 
 std::string tf_checkpoint_state_text(const std::string& prefix_name) {

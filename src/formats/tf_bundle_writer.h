@@ -6,12 +6,18 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "formats/tensor_writer.h"
 
 namespace ckpt {
 
-std::unique_ptr<TensorWriter> make_tf_bundle_writer(const std::string& prefix);
+// `arriving`, when given, are the specs of the tensors in the order they will be begun: the
+// writer then knows where each one's data lands (TensorWriter::planned_data_offset), up to
+// the first string tensor (whose size only its data tells). Only a hint: what arrives is
+// checked as always, and a different order costs nothing but the copy the hint saves.
+std::unique_ptr<TensorWriter> make_tf_bundle_writer(const std::string& prefix,
+                                                    const std::vector<TensorSpec>& arriving = {});
 
 // The `checkpoint` text file that lets tf.train.latest_checkpoint(dir) find `prefix_name`.
 std::string tf_checkpoint_state_text(const std::string& prefix_name);

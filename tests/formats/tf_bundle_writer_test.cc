@@ -14,6 +14,7 @@
 #include "formats/tf_string_tensor.h"
 #include "io/crc32c.h"
 #include "io/error.h"
+#include "io/large_buffer.h"
 #include "test_util.h"
 
 namespace ckpt {
@@ -134,6 +135,50 @@ TEST(TfBundleWriter, LargeTensorsAcrossTheBufferReadBackWithValidCrcs) {
     EXPECT_EQ(std::memcmp(reader->view(*e).data(), payloads[i].data(), payloads[i].size()), 0);
     EXPECT_NO_THROW(reader->verify_crc(*e));
     offset += payloads[i].size();
+  }
+}
+
+// Told what arrives, the writer knows where each tensor's data lands, up to the first string
+// tensor. A tensor laid out to agree with its offset (as the write-behind does) is written in
+// place after the bytes that complete the block's page: its crc and bytes are still exact.
+TEST(TfBundleWriter, PlannedDataOffsetsAndTensorsLaidOutToMatchThem) {
+  TempDir dir;
+  std::mt19937 rng(9);
+  const std::vector<TensorSpec> specs = {
+      {"c_small", DType::kI64, {7}},          // 56 bytes: the next tensor lands unaligned
+      {"b_big", DType::kF32, {3, 1024, 1024}},  // 12 MiB, in place after 4040 bytes
+      {"a_odd", DType::kU8, {5}},
+      {"e_more", DType::kF32, {1 << 19}},  // 2 MiB at offset 12 MiB + 61
+  };
+  std::vector<TensorSpec> with_string = specs;
+  with_string.insert(with_string.begin() + 2, {"s", DType::kString, {1}});
+  EXPECT_EQ(make_tf_bundle_writer(dir / "x", with_string)->planned_data_offset(1),
+            std::optional<uint64_t>(56));
+  EXPECT_EQ(make_tf_bundle_writer(dir / "x", with_string)->planned_data_offset(2), std::nullopt);
+
+  auto writer = make_tf_bundle_writer(dir / "big", specs);
+  std::vector<LargeBuffer> payloads;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto at = writer->planned_data_offset(i);
+    ASSERT_TRUE(at.has_value());
+    const size_t shift = *at % 4096;
+    payloads.emplace_back(specs[i].byte_size() + shift);
+    uint8_t* data = payloads.back().data() + shift;
+    for (uint64_t k = 0; k < specs[i].byte_size(); ++k) data[k] = static_cast<uint8_t>(rng());
+    put(*writer, specs[i], {data, specs[i].byte_size()});
+  }
+  EXPECT_EQ(writer->planned_data_offset(specs.size()), std::nullopt);
+  writer->finish();
+  writer->commit();
+  auto reader = TfBundleReader::open(dir / "big");
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const TfBundleEntry* e = reader->find(specs[i].name);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(std::optional<uint64_t>(e->offset), writer->planned_data_offset(i));
+    const uint8_t* data = payloads[i].data() + e->offset % 4096;
+    EXPECT_EQ(e->masked_crc32c, crc32c_mask(crc32c(data, e->size))) << specs[i].name;
+    EXPECT_EQ(std::memcmp(reader->view(*e).data(), data, e->size), 0) << specs[i].name;
+    EXPECT_NO_THROW(reader->verify_crc(*e));
   }
 }
 
