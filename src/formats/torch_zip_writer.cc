@@ -29,7 +29,8 @@ class TorchZipWriter final : public TensorWriter {
     zip_.add_entry(kTop + "data.pkl", as_bytes(pkl));
     uint64_t at = zip_.size();
     for (size_t i = 0; i < specs_.size(); ++i) {
-      const uint64_t data = ZipWriter::data_start(at, storage_name(i).size(), specs_[i].byte_size());
+      const uint64_t data =
+          ZipWriter::data_start(at, storage_name(i).size(), specs_[i].byte_size());
       planned_.push_back(data);
       at = data + specs_[i].byte_size();
     }

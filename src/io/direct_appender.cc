@@ -12,7 +12,7 @@ DirectAppender::DirectAppender(OutputFile& file)
 
 std::span<const uint8_t> DirectAppender::in_place_part(std::span<const uint8_t> bytes) const {
   constexpr size_t kAlign = OutputFile::kDirectAlign;
-  const size_t lead = (kAlign - fill_ % kAlign) % kAlign;  // completes the block's last page
+  const size_t lead = (kAlign - fill_ % kAlign) % kAlign;        // completes the block's last page
   if (written_ % kAlign != 0 || bytes.size() < lead) return {};  // after a flush(): no more
   const std::span<const uint8_t> rest = bytes.subspan(lead);
   const size_t n = rest.size() / kAlign * kAlign;

@@ -145,7 +145,7 @@ TEST(TfBundleWriter, PlannedDataOffsetsAndTensorsLaidOutToMatchThem) {
   TempDir dir;
   std::mt19937 rng(9);
   const std::vector<TensorSpec> specs = {
-      {"c_small", DType::kI64, {7}},          // 56 bytes: the next tensor lands unaligned
+      {"c_small", DType::kI64, {7}},            // 56 bytes: the next tensor lands unaligned
       {"b_big", DType::kF32, {3, 1024, 1024}},  // 12 MiB, in place after 4040 bytes
       {"a_odd", DType::kU8, {5}},
       {"e_more", DType::kF32, {1 << 19}},  // 2 MiB at offset 12 MiB + 61
