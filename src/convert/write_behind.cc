@@ -1,6 +1,7 @@
 #include "convert/write_behind.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -64,8 +65,10 @@ void WriteBehind::submit(uint8_t* buffer, size_t bytes) {
   if (bytes > buffer_bytes_)
     violated("submit() of " + std::to_string(bytes) + " bytes into a buffer of " +
              std::to_string(buffer_bytes_));
+  const auto at = reinterpret_cast<uintptr_t>(buffer);  // compared as addresses: any pointer
   const auto from = std::find_if(storage_.begin(), storage_.end(), [&](const LargeBuffer& b) {
-    return buffer >= b.data() && buffer < b.data() + kShiftRoom;
+    const auto start = reinterpret_cast<uintptr_t>(b.data());
+    return at >= start && at - start < kShiftRoom;
   });
   if (from == storage_.end()) violated("submit() of a buffer acquire() did not return");
   if (landing_) *landing_ += bytes;
