@@ -12,11 +12,18 @@
 #include "io/crc32c.h"
 #include "io/interrupt.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#include <xmmintrin.h>
+#endif
+
 namespace ckpt {
 namespace {
 
 constexpr int64_t kTile = 16;               // 16x16 element tiles for transposed compares
-constexpr int64_t kHfBlockRows = 64;        // HF rows compared, then released, together
+constexpr int64_t kHfBlockRows = 64;        // HF rows compared in one band of tiles
+constexpr int64_t kSpan = 512;              // TF rows x HF rows walked together, then released
+constexpr int64_t kSpanBytes = 4 << 20;     // at most this much of HF rows at once
 constexpr int64_t kReleaseBytes = 1 << 20;  // compared bytes between two releases
 
 uint32_t bits_of(float f) {
@@ -89,6 +96,41 @@ uint32_t tf_at(const uint8_t* tf, int64_t flat) {
   return t;
 }
 
+// Whether the 16x16 float32 tile of TF rows starting at `tf` (`cols` elements apart) equals
+// the transpose of HF rows[0..16) from byte `at` on: bits, not values (NaNs and -0 included).
+bool tile_equal(const uint8_t* tf, int64_t cols, const uint8_t* const* rows, int64_t at) {
+#if defined(__SSE2__)
+  __m128i diff = _mm_setzero_si128();
+  const auto add = [&diff](__m128 hf, const uint8_t* tf_run) {  // ORs in where they differ
+    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(tf_run));
+    diff = _mm_or_si128(diff, _mm_xor_si128(_mm_castps_si128(hf), t));
+  };
+  const int64_t pitch = cols * 4;
+  for (int64_t j = 0; j < kTile; j += 4) {    // HF rows j..j+3: TF columns j..j+3
+    for (int64_t i = 0; i < kTile; i += 4) {  // HF elements i..i+3: TF rows i..i+3
+      __m128 a = _mm_loadu_ps(reinterpret_cast<const float*>(rows[j] + at) + i);
+      __m128 b = _mm_loadu_ps(reinterpret_cast<const float*>(rows[j + 1] + at) + i);
+      __m128 c = _mm_loadu_ps(reinterpret_cast<const float*>(rows[j + 2] + at) + i);
+      __m128 d = _mm_loadu_ps(reinterpret_cast<const float*>(rows[j + 3] + at) + i);
+      _MM_TRANSPOSE4_PS(a, b, c, d);
+      const uint8_t* t = tf + (i * cols + j) * 4;
+      add(a, t);
+      add(b, t + pitch);
+      add(c, t + 2 * pitch);
+      add(d, t + 3 * pitch);
+    }
+  }
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
+#else
+  for (int64_t i = 0; i < kTile; ++i) {
+    for (int64_t j = 0; j < kTile; ++j) {
+      if (tf_at(tf, i * cols + j) != load<DType::kF32>(rows[j] + at + i * 4)) return false;
+    }
+  }
+  return true;
+#endif
+}
+
 // Copy: TF flat index f is HF logical element (f / k, f % k). Compares TF rows [b, e); `tf`
 // holds TF float32 rows from row t0 on.
 template <DType D>
@@ -114,30 +156,35 @@ void compare_copy_rows(const uint8_t* tf, int64_t t0, int64_t cols, int64_t b, i
 }
 
 // Transpose: TF (r, c) is HF logical element (c, r). Compares TF rows [r0, r1) x columns
-// [c0, c1) through 16x16 tiles, so both sides are read in 64-byte runs; `tf` holds TF float32
-// rows from row t0 on.
+// [c0, c1) through 16x16 tiles, a band of 16 TF rows at a time, so both sides are read in
+// 64-byte runs and each TF row in one run of (c1 - c0) * 4 bytes; `tf` holds TF float32 rows
+// from row t0 on. REQUIRES (checked): c1 - c0 <= kHfBlockRows.
 template <DType D>
 void compare_transposed_block(const uint8_t* tf, int64_t t0, int64_t cols, int64_t r0, int64_t r1,
                               int64_t c0, int64_t c1, const HfRows& hf, Mismatch& m) {
+  if (c1 - c0 > kHfBlockRows) {
+    throw std::invalid_argument("compare_transposed_block: more than kHfBlockRows HF rows");
+  }
   const int64_t skip = t0 * cols;
-  for (int64_t ct = c0; ct < c1; ct += kTile) {
-    const int64_t nc = std::min(kTile, c1 - ct);
-    const uint8_t* hf_rows[kTile];
-    for (int64_t j = 0; j < nc; ++j) hf_rows[j] = hf.at(ct + j, 0);
-    for (int64_t rt = r0; rt < r1; rt += kTile) {
-      const int64_t nr = std::min(kTile, r1 - rt);
-      uint32_t block[kTile][kTile];  // block[r][c] = HF (ct + c, rt + r)
-      for (int64_t j = 0; j < nc; ++j) {
-        for (int64_t i = 0; i < nr; ++i)
-          block[i][j] = load<D>(hf_rows[j] + (rt + i) * hf.s1 * hf.item);
+  const uint8_t* hf_rows[kHfBlockRows];
+  for (int64_t j = 0; j < c1 - c0; ++j) hf_rows[j] = hf.at(c0 + j, 0);
+  const int64_t step = hf.s1 * hf.item;  // bytes between a HF row's elements
+  for (int64_t rt = r0; rt < r1; rt += kTile) {
+    const int64_t nr = std::min(kTile, r1 - rt);
+    for (int64_t ct = c0; ct < c1; ct += kTile) {
+      const int64_t nc = std::min(kTile, c1 - ct);
+      const uint8_t* const* rows = hf_rows + (ct - c0);
+      if constexpr (D == DType::kF32) {
+        if (nr == kTile && nc == kTile && step == 4 &&
+            tile_equal(tf + ((rt * cols + ct) - skip) * 4, cols, rows, rt * 4)) {
+          continue;
+        }
       }
       for (int64_t i = 0; i < nr; ++i) {
         const int64_t flat = (rt + i) * cols + ct;
-        if (std::memcmp(tf + (flat - skip) * 4, block[i], static_cast<size_t>(nc) * 4) == 0)
-          continue;
         for (int64_t j = 0; j < nc; ++j) {
-          const uint32_t t = tf_at(tf, flat + j - skip);
-          if (t != block[i][j]) note(m, flat + j, t, block[i][j]);
+          const uint32_t t = tf_at(tf, flat + j - skip), h = load<D>(rows[j] + (rt + i) * step);
+          if (t != h) note(m, flat + j, t, h);
         }
       }
     }
@@ -346,14 +393,28 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
       found.add(m);
     });
     if (transposed) {  // HF rows (TF columns) split across the workers, released as compared
+      // HF rows walked (and mapped) together per worker: kSpan, fewer when they are long.
+      const int64_t row_bytes = std::max<int64_t>(1, src.s0 * src.item);
+      const int64_t span = std::clamp<int64_t>(kSpanBytes / row_bytes / kHfBlockRows * kHfBlockRows,
+                                               kHfBlockRows, kSpan);
       workers.run(0, cols, kHfBlockRows, [&](int64_t b, int64_t e) {
         Mismatch m;
-        for (int64_t c = b; c < e; c += kHfBlockRows) {
-          const int64_t ce = std::min(e, c + kHfBlockRows);
-          by_dtype(src.dtype, [&](auto d) {
-            compare_transposed_block<decltype(d)::value>(tf_data, t0, cols, r0, r1, c, ce, src, m);
-          });
-          src.release(c, ce);
+        // Squares of kSpan TF rows x `span` HF rows, then the next: the pages both sides touch
+        // stay in the TLB while up to 2 KiB of each is read. Walking whole TF columns 64 bytes
+        // wide took twice the CPU: a TLB miss per 64 bytes read.
+        for (int64_t cs = b; cs < e; cs += span) {
+          const int64_t cse = std::min(e, cs + span);
+          for (int64_t rs = r0; rs < r1; rs += kSpan) {
+            const int64_t rse = std::min(r1, rs + kSpan);
+            for (int64_t c = cs; c < cse; c += kHfBlockRows) {
+              const int64_t ce = std::min(cse, c + kHfBlockRows);
+              by_dtype(src.dtype, [&](auto d) {
+                compare_transposed_block<decltype(d)::value>(tf_data, t0, cols, rs, rse, c, ce, src,
+                                                             m);
+              });
+            }
+          }
+          src.release(cs, cse);
         }
         found.add(m);
       });

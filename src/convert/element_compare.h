@@ -24,8 +24,9 @@ struct CompareOutcome {
 // combined) and compares every float32 bit pattern with the HF element it must equal. The HF
 // side is seen through `row_map` as for convert (L[j, ...] = hf[row_map[j], ...], empty = the
 // identity): TF element (r, c) is L's flat element r * cols + c for a copy, L[c, r] for a
-// transpose. A transposed HF matrix is walked in 64-row blocks whose pages are released after
-// each, so the resident set stays bounded. TF may also be float16 or bfloat16 (a trained
+// transpose. A transposed HF matrix is walked in squares of at most 512 HF rows (4 MiB of
+// them) by 512 TF rows, its rows' pages released after each column of squares, so the
+// resident set stays bounded. TF may also be float16 or bfloat16 (a trained
 // checkpoint's), widened exactly a chunk at a time. REQUIRES (checked): tf is contiguous
 // float32, float16 or bfloat16; row_map entries in [0, hf.shape[0]); hf contiguous, or a 1-D /
 // 2-D strided view. The TF bytes are taken a chunk of rows at a time from `tf_chunks` when

@@ -28,7 +28,9 @@ struct Pair {
   TempDir dir;
   TensorView hf, tf;
   std::vector<float> tf_values;
-  Pair(int64_t rows, int64_t cols, const std::vector<int64_t>& map, int64_t bad_at = -1) {
+  // TF elements at the flat indices `bad` are -1, or -0 where the right value is +0.
+  Pair(int64_t rows, int64_t cols, const std::vector<int64_t>& map,
+       const std::vector<int64_t>& bad = {}) {
     std::vector<float> h(static_cast<size_t>(rows * cols));
     std::iota(h.begin(), h.end(), 0.0f);
     hf = view_of(dir, "hf.bin", h, {rows, cols});
@@ -36,7 +38,10 @@ struct Pair {
     for (int64_t c = 0; c < cols; ++c) {
       for (int64_t j = 0; j < lr; ++j) tf_values.push_back(h[map[j] * cols + c]);
     }
-    if (bad_at >= 0) tf_values[static_cast<size_t>(bad_at)] = -1.0f;
+    for (int64_t at : bad) {
+      float& v = tf_values[static_cast<size_t>(at)];
+      v = v == 0.0f ? -0.0f : -1.0f;
+    }
     tf = view_of(dir, "tf.bin", tf_values, {cols, lr});
   }
 };
@@ -58,11 +63,35 @@ TEST(ElementCompare, TransposeThroughARowMapMatchesAndChecksums) {
 TEST(ElementCompare, AWrongElementIsFoundWhereItIs) {
   std::vector<int64_t> map(40);
   std::iota(map.begin(), map.end(), 0);
-  Pair p(40, 33, map, 5 * 40 + 17);  // TF [33, 40]: row 5, column 17
+  Pair p(40, 33, map, {5 * 40 + 17});  // TF [33, 40]: row 5, column 17
   Workers workers(2);
   const CompareOutcome c = compare_tensor(p.tf, p.hf, TensorOp::kTranspose, {}, workers);
   EXPECT_EQ(c.mismatches, 1u);
   EXPECT_EQ(c.first_mismatch.substr(0, 8), "[5, 17]:");
+}
+
+// TF [700, 1100] spans more than one square of the transposed walk each way, with edge tiles
+// on both: a wrong element is found in a full tile, on a tile's edge, on both sides of a
+// square's edge and in the last, partial tile, and +0 against -0 is a difference.
+TEST(ElementCompare, ATransposedCompareFindsEveryWrongElementAcrossTilesAndSquares) {
+  std::vector<int64_t> map(1100);
+  std::iota(map.begin(), map.end(), 0);
+  const auto at = [](int64_t r, int64_t c) { return r * 1100 + c; };
+  const std::vector<int64_t> bad{at(0, 0),     at(9, 6),      at(15, 16),   at(511, 511),
+                                 at(512, 512), at(600, 1023), at(699, 1099)};
+  Pair p(1100, 700, map, bad);
+  for (int threads : {1, 2}) {
+    Workers workers(threads);
+    const CompareOutcome c = compare_tensor(p.tf, p.hf, TensorOp::kTranspose, {}, workers);
+    EXPECT_EQ(c.mismatches, bad.size());
+    EXPECT_EQ(c.first_mismatch, "[0, 0]: TF -0 (0x80000000) != HF 0 (0x00000000)");
+    EXPECT_EQ(c.crc32c, crc32c(p.tf.data(), p.tf.byte_size()));
+  }
+  Pair one(1100, 700, map, {at(600, 1023)});
+  Workers workers(2);
+  const CompareOutcome c = compare_tensor(one.tf, one.hf, TensorOp::kTranspose, {}, workers);
+  EXPECT_EQ(c.mismatches, 1u);
+  EXPECT_EQ(c.first_mismatch, "[600, 1023]: TF -1 (0xbf800000) != HF 716700 (0x492ef9c0)");
 }
 
 TEST(ElementCompare, CopyThroughARowMap) {
