@@ -15,7 +15,8 @@
 # of the same input (cp + sync, or cat of both files: what merely moving the bytes costs this
 # machine), peak RSS, read syscalls
 # (read, pread64, readv, preadv, preadv2, copy_file_range, io_uring_enter: strace -c -f
-# with a seccomp filter, so untraced calls cost nothing) and minor page faults.
+# with a seccomp filter, so untraced calls cost nothing) and minor page faults. The first and
+# last lines give the host's speed at that moment (host_speed, below).
 # warm: the page cache is left as the previous command left it (at full size a checkpoint is
 # about as large as RAM, so "warm" means: most of the most recently read 20 GB). cold: `sync;
 # echo 3 > /proc/sys/vm/drop_caches` before each timed command (needs root).
@@ -56,6 +57,15 @@ measure() {
   CPU=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.1f", u + s }')
   RSS_MB=$((rss / 1024))
   rm -f "$t" "$s"
+}
+
+# host_speed: convert's transpose alone, from anonymous memory (no I/O, no page cache), in GB/s
+# of input: how fast this host runs the same instructions right now. On this VM it has varied
+# by a third from one hour to the next, and every CPU/GB above moves with it.
+host_speed() {
+  "$ROOT/build/bench/bench/transpose_bench" --benchmark_filter='BM_TransposePanel/4096/16384$' \
+    --benchmark_min_time=2 2> /dev/null | sed -n 's/.*GB\/s=\([0-9.]*\).*/\1/p' |
+    awk '{ printf "%.1f GB/s", $1 }'
 }
 
 gb() { awk -v b="$(du -cb "$@" | tail -1 | cut -f1)" 'BEGIN { printf "%.2f", b / 1e9 }'; }
@@ -100,7 +110,7 @@ convert_and_verify() {  # input label, HF dir, weights file
   done
 }
 
-echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(df -h "$WORK" | awk 'NR==2{print $1}'), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(df -h "$WORK" | awk 'NR==2{print $1}'), load average: $(cut -d' ' -f1-3 /proc/loadavg), host speed (transpose alone): $(host_speed)"
 echo "| mode | input | command | wall | baseline | ratio | CPU | CPU/GB | baseline CPU/GB | peak RSS | read syscalls | minor faults |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 "$GEN" "$WORK/hf-st" "$LAYERS" > /dev/null
@@ -124,4 +134,4 @@ measure "$BIN" to-hf --input_dir "$WORK/cs" --output_dir "$WORK/hf-bin" --format
 row warm "TF bundle $size GB" "to-hf --format bin" "cp+sync" "$CP" "$size" "$CP_CPU"
 rm -rf "$WORK/cs"
 convert_and_verify "torch zip" "$WORK/hf-bin" "$WORK/hf-bin/pytorch_model.bin"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg), host speed after: $(host_speed)"
