@@ -98,6 +98,7 @@ uint32_t tf_at(const uint8_t* tf, int64_t flat) {
 
 // Whether the 16x16 float32 tile of TF rows starting at `tf` (`cols` elements apart) equals
 // the transpose of HF rows[0..16) from byte `at` on: bits, not values (NaNs and -0 included).
+// Without SSE2 it answers false, and the caller compares the tile element by element.
 bool tile_equal(const uint8_t* tf, int64_t cols, const uint8_t* const* rows, int64_t at) {
 #if defined(__SSE2__)
   __m128i diff = _mm_setzero_si128();
@@ -122,12 +123,7 @@ bool tile_equal(const uint8_t* tf, int64_t cols, const uint8_t* const* rows, int
   }
   return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xFFFF;
 #else
-  for (int64_t i = 0; i < kTile; ++i) {
-    for (int64_t j = 0; j < kTile; ++j) {
-      if (tf_at(tf, i * cols + j) != load<DType::kF32>(rows[j] + at + i * 4)) return false;
-    }
-  }
-  return true;
+  return false;  // every tile is then compared element by element
 #endif
 }
 
@@ -156,15 +152,13 @@ void compare_copy_rows(const uint8_t* tf, int64_t t0, int64_t cols, int64_t b, i
 }
 
 // Transpose: TF (r, c) is HF logical element (c, r). Compares TF rows [r0, r1) x columns
-// [c0, c1) through 16x16 tiles, a band of 16 TF rows at a time, so both sides are read in
-// 64-byte runs and each TF row in one run of (c1 - c0) * 4 bytes; `tf` holds TF float32 rows
-// from row t0 on. REQUIRES (checked): c1 - c0 <= kHfBlockRows.
+// [c0, c1), c1 = min(c_end, c0 + kHfBlockRows), through 16x16 tiles, a band of 16 TF rows at a
+// time, so both sides are read in 64-byte runs and each TF row in one run of (c1 - c0) * 4
+// bytes; `tf` holds TF float32 rows from row t0 on.
 template <DType D>
 void compare_transposed_block(const uint8_t* tf, int64_t t0, int64_t cols, int64_t r0, int64_t r1,
-                              int64_t c0, int64_t c1, const HfRows& hf, Mismatch& m) {
-  if (c1 - c0 > kHfBlockRows) {
-    throw std::invalid_argument("compare_transposed_block: more than kHfBlockRows HF rows");
-  }
+                              int64_t c0, int64_t c_end, const HfRows& hf, Mismatch& m) {
+  const int64_t c1 = std::min(c_end, c0 + kHfBlockRows);
   const int64_t skip = t0 * cols;
   const uint8_t* hf_rows[kHfBlockRows];
   for (int64_t j = 0; j < c1 - c0; ++j) hf_rows[j] = hf.at(c0 + j, 0);
@@ -188,6 +182,24 @@ void compare_transposed_block(const uint8_t* tf, int64_t t0, int64_t cols, int64
         }
       }
     }
+  }
+}
+
+// A worker's share of a transposed compare: HF rows (TF columns) [b, e) against TF rows
+// [r0, r1), in squares of kSpan TF rows x `span` HF rows, the HF rows handed back after each
+// column of squares. The pages both sides touch stay in the TLB while up to 2 KiB of each is
+// read; walking whole TF columns 64 bytes wide took twice the CPU, a TLB miss per 64 bytes.
+template <DType D>
+void compare_transposed_share(const uint8_t* tf, int64_t t0, int64_t cols, int64_t r0, int64_t r1,
+                              int64_t b, int64_t e, int64_t span, const HfRows& hf, Mismatch& m) {
+  for (int64_t cs = b; cs < e; cs += span) {
+    const int64_t cse = std::min(e, cs + span);
+    for (int64_t rs = r0; rs < r1; rs += kSpan) {
+      for (int64_t c = cs; c < cse; c += kHfBlockRows) {
+        compare_transposed_block<D>(tf, t0, cols, rs, std::min(r1, rs + kSpan), c, cse, hf, m);
+      }
+    }
+    hf.release(cs, cse);
   }
 }
 
@@ -399,23 +411,10 @@ CompareOutcome compare_tensor(const TensorView& tf, const TensorView& hf, Tensor
                                                kHfBlockRows, kSpan);
       workers.run(0, cols, kHfBlockRows, [&](int64_t b, int64_t e) {
         Mismatch m;
-        // Squares of kSpan TF rows x `span` HF rows, then the next: the pages both sides touch
-        // stay in the TLB while up to 2 KiB of each is read. Walking whole TF columns 64 bytes
-        // wide took twice the CPU: a TLB miss per 64 bytes read.
-        for (int64_t cs = b; cs < e; cs += span) {
-          const int64_t cse = std::min(e, cs + span);
-          for (int64_t rs = r0; rs < r1; rs += kSpan) {
-            const int64_t rse = std::min(r1, rs + kSpan);
-            for (int64_t c = cs; c < cse; c += kHfBlockRows) {
-              const int64_t ce = std::min(cse, c + kHfBlockRows);
-              by_dtype(src.dtype, [&](auto d) {
-                compare_transposed_block<decltype(d)::value>(tf_data, t0, cols, rs, rse, c, ce, src,
-                                                             m);
-              });
-            }
-          }
-          src.release(cs, cse);
-        }
+        by_dtype(src.dtype, [&](auto d) {
+          compare_transposed_share<decltype(d)::value>(tf_data, t0, cols, r0, r1, b, e, span, src,
+                                                       m);
+        });
         found.add(m);
       });
       release_tf(r0, r1);
